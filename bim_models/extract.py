@@ -1,0 +1,346 @@
+"""Read the non-geometric records of an open IFC model, converting to SI once.
+
+The functions here take an ``ifcopenshell.file`` and return plain records from
+:mod:`bim_models.records` keyed by GlobalId. Geometry is added afterwards by
+:mod:`bim_models.geometry`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.util.element as element_util
+import ifcopenshell.util.placement as placement_util
+import ifcopenshell.util.unit as unit_util
+
+from bim_models.records import (
+    EquipmentRecord,
+    OpeningRecord,
+    PortConnection,
+    PortRecord,
+    SpaceBoundary,
+    SpaceRecord,
+    SpatialRecord,
+    StoreyRecord,
+    SystemRecord,
+    VerticalRecord,
+    ZoneRecord,
+)
+from bim_models.schema import (
+    ASSET_EXCLUDED_CLASSES,
+    EQUIPMENT_ROOT_CLASSES,
+    VERTICAL_CLASSES,
+    by_type,
+    get_container,
+    get_port_element,
+    get_predefined_type,
+)
+
+__all__ = ["UnitScales", "get_unit_scales", "read_records"]
+
+#: Quantity sets that may hold a space's base quantities, in order of preference.
+SPACE_QTO_NAMES = ("Qto_SpaceBaseQuantities", "BaseQuantities")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitScales:
+    """Factors from the file's project units to SI (m, m², m³)."""
+
+    length: float
+    area: float
+    volume: float
+
+
+def get_unit_scales(model: ifcopenshell.file) -> UnitScales:
+    """Return the SI factors of the model's length, area and volume units.
+
+    Parameters
+    ----------
+    model : ifcopenshell.file
+        An open model.
+
+    Returns
+    -------
+    UnitScales
+        ``length`` is 0.001 for a millimetre model; ``area`` is 1.0 when areas are m².
+    """
+    return UnitScales(
+        length=unit_util.calculate_unit_scale(model, "LENGTHUNIT"),
+        area=unit_util.calculate_unit_scale(model, "AREAUNIT"),
+        volume=unit_util.calculate_unit_scale(model, "VOLUMEUNIT"),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _plain_psets(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Drop ifcopenshell's ``id`` keys and non-scalar values from ``get_psets`` output."""
+    clean: dict[str, dict[str, Any]] = {}
+    for set_name, props in raw.items():
+        clean[set_name] = {
+            key: value for key, value in props.items()
+            if key != "id" and (value is None or isinstance(value, str | int | float | bool))
+        }
+    return clean
+
+
+class _StoreyResolver:
+    """Finds the storey of any element by walking containment and aggregation upwards."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, str | None] = {}
+
+    def __call__(self, entity: ifcopenshell.entity_instance) -> str | None:
+        key = entity.id()
+        if key not in self._memo:
+            self._memo[key] = self._walk(entity)
+        return self._memo[key]
+
+    def _walk(self, entity: ifcopenshell.entity_instance) -> str | None:
+        current = entity
+        for _ in range(32):  # bounded: a malformed file may hold a cycle
+            parent = (get_container(current)
+                      or element_util.get_aggregate(current)
+                      or element_util.get_nest(current))
+            if parent is None:
+                return None
+            if parent.is_a("IfcBuildingStorey"):
+                return parent.GlobalId
+            current = parent
+        return None
+
+
+def read_records(model: ifcopenshell.file, scales: UnitScales) -> dict[str, Any]:
+    """Read every record :class:`~bim_models.records.BuildingModel` holds, except geometry.
+
+    Parameters
+    ----------
+    model : ifcopenshell.file
+        An open model of a supported schema.
+    scales : UnitScales
+        From :func:`get_unit_scales`.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for ``BuildingModel`` (``project``, ``sites``, ``buildings``,
+        ``storeys``, ``spaces``, ``zones``, ``openings``, ``verticals``, ``equipment``,
+        ``systems``, ``ports``, ``port_connections``, ``space_boundaries``).
+    """
+    storey_of = _StoreyResolver()
+    projects = by_type(model, "IfcProject")
+    return {
+        "project": _spatial(projects[0]) if projects else None,
+        "sites": {e.GlobalId: _spatial(e) for e in by_type(model, "IfcSite")},
+        "buildings": {e.GlobalId: _spatial(e) for e in by_type(model, "IfcBuilding")},
+        "storeys": {e.GlobalId: _storey(e, scales) for e in by_type(model, "IfcBuildingStorey")},
+        "spaces": {e.GlobalId: _space(e, scales, storey_of) for e in by_type(model, "IfcSpace")},
+        "zones": {e.GlobalId: _zone(e) for e in by_type(model, "IfcZone")},
+        "openings": _openings(model, scales, storey_of),
+        "verticals": _verticals(model, storey_of),
+        "equipment": _equipment(model, storey_of),
+        "systems": _systems(model),
+        "ports": _ports(model),
+        "port_connections": tuple(
+            PortConnection(rel.RelatingPort.GlobalId, rel.RelatedPort.GlobalId)
+            for rel in by_type(model, "IfcRelConnectsPorts")
+            if rel.RelatingPort is not None and rel.RelatedPort is not None
+        ),
+        "space_boundaries": _boundaries(model),
+    }
+
+
+def _spatial(entity: ifcopenshell.entity_instance) -> SpatialRecord:
+    parent = element_util.get_aggregate(entity)
+    return SpatialRecord(
+        global_id=entity.GlobalId,
+        ifc_class=entity.is_a(),
+        name=_text(entity.Name),
+        long_name=_text(getattr(entity, "LongName", None)),
+        parent=parent.GlobalId if parent is not None else None,
+    )
+
+
+def _storey(entity: ifcopenshell.entity_instance, scales: UnitScales) -> StoreyRecord:
+    if entity.Elevation is not None:
+        elevation = float(entity.Elevation) * scales.length
+    elif entity.ObjectPlacement is not None:
+        matrix = placement_util.get_local_placement(entity.ObjectPlacement)
+        elevation = float(matrix[2][3]) * scales.length
+    else:
+        elevation = 0.0
+    building = element_util.get_aggregate(entity)
+    return StoreyRecord(
+        global_id=entity.GlobalId,
+        name=_text(entity.Name),
+        long_name=_text(entity.LongName),
+        elevation=elevation,
+        building=building.GlobalId if building is not None else None,
+    )
+
+
+def _space_quantities(psets: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    for name in SPACE_QTO_NAMES:
+        if name in psets:
+            return psets[name]
+    for props in psets.values():  # any other quantity set that carries a floor area
+        if "NetFloorArea" in props:
+            return props
+    return {}
+
+
+def _scaled(value: Any, factor: float) -> float | None:
+    return float(value) * factor if isinstance(value, int | float) else None
+
+
+def _space(entity: ifcopenshell.entity_instance, scales: UnitScales, storey_of) -> SpaceRecord:
+    qtos = element_util.get_psets(entity, qtos_only=True)
+    quantities = _space_quantities(qtos)
+    height = quantities.get("Height", quantities.get("FinishCeilingHeight"))
+    if element_util.get_aggregate(entity) is not None:
+        placement = "aggregated"
+    elif get_container(entity) is not None:
+        placement = "contained"
+    else:
+        placement = "none"
+    return SpaceRecord(
+        global_id=entity.GlobalId,
+        name=_text(entity.Name),
+        long_name=_text(entity.LongName),
+        object_type=_text(entity.ObjectType),
+        storey=storey_of(entity),
+        placement=placement,
+        area_qto_net=_scaled(quantities.get("NetFloorArea"), scales.area),
+        area_qto_gross=_scaled(quantities.get("GrossFloorArea"), scales.area),
+        height_qto=_scaled(height, scales.length),
+        psets=_plain_psets(element_util.get_psets(entity)),
+    )
+
+
+def _zone(entity: ifcopenshell.entity_instance) -> ZoneRecord:
+    members: list[str] = []
+    for rel in entity.IsGroupedBy or ():
+        members.extend(o.GlobalId for o in rel.RelatedObjects if hasattr(o, "GlobalId"))
+    return ZoneRecord(entity.GlobalId, _text(entity.Name), tuple(members))
+
+
+def _openings(model, scales: UnitScales, storey_of) -> dict[str, OpeningRecord]:
+    records: dict[str, OpeningRecord] = {}
+    for ifc_class, kind in (("IfcDoor", "door"), ("IfcWindow", "window")):
+        for e in by_type(model, ifc_class):
+            records[e.GlobalId] = OpeningRecord(
+                global_id=e.GlobalId,
+                ifc_class=e.is_a(),
+                kind=kind,
+                name=_text(e.Name),
+                storey=storey_of(e),
+                width=_scaled(e.OverallWidth, scales.length),
+                height=_scaled(e.OverallHeight, scales.length),
+            )
+    return records
+
+
+def _verticals(model, storey_of) -> dict[str, VerticalRecord]:
+    records: dict[str, VerticalRecord] = {}
+    for ifc_class, kind in VERTICAL_CLASSES.items():
+        for e in by_type(model, ifc_class):
+            records[e.GlobalId] = VerticalRecord(
+                global_id=e.GlobalId,
+                ifc_class=e.is_a(),
+                kind=kind,
+                name=_text(e.Name),
+                predefined_type=get_predefined_type(e),
+                storey=storey_of(e),
+            )
+    return records
+
+
+def _first(psets: dict[str, dict[str, Any]], names: tuple[str, ...], key: str) -> str | None:
+    for name in names:
+        value = psets.get(name, {}).get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _equipment(model, storey_of) -> dict[str, EquipmentRecord]:
+    records: dict[str, EquipmentRecord] = {}
+    for root in EQUIPMENT_ROOT_CLASSES:
+        for e in by_type(model, root):
+            container = get_container(e)
+            type_object = element_util.get_type(e)
+            psets = element_util.get_psets(e, psets_only=True)
+            manufacturer_sets = ("Pset_ManufacturerTypeInformation",)
+            records[e.GlobalId] = EquipmentRecord(
+                global_id=e.GlobalId,
+                ifc_class=e.is_a(),
+                name=_text(e.Name),
+                predefined_type=get_predefined_type(e),
+                is_asset=not any(e.is_a(c) for c in ASSET_EXCLUDED_CLASSES),
+                storey=storey_of(e),
+                space=container.GlobalId if container is not None and container.is_a("IfcSpace")
+                else None,
+                type_name=_text(type_object.Name) if type_object is not None else None,
+                type_class=type_object.is_a() if type_object is not None else None,
+                manufacturer=_first(psets, manufacturer_sets, "Manufacturer"),
+                model_label=_first(psets, manufacturer_sets, "ModelLabel")
+                or _first(psets, manufacturer_sets, "ModelReference"),
+                serial_number=_first(psets, ("Pset_ManufacturerOccurrence",), "SerialNumber"),
+            )
+    return records
+
+
+def _systems(model) -> dict[str, SystemRecord]:
+    records: dict[str, SystemRecord] = {}
+    for e in by_type(model, "IfcSystem"):
+        if e.is_a("IfcZone") or e.is_a("IfcStructuralAnalysisModel"):
+            continue
+        members: list[str] = []
+        for rel in e.IsGroupedBy or ():
+            members.extend(o.GlobalId for o in rel.RelatedObjects if hasattr(o, "GlobalId"))
+        records[e.GlobalId] = SystemRecord(
+            global_id=e.GlobalId,
+            ifc_class=e.is_a(),
+            name=_text(e.Name),
+            predefined_type=get_predefined_type(e),
+            members=tuple(members),
+        )
+    return records
+
+
+def _ports(model) -> dict[str, PortRecord]:
+    records: dict[str, PortRecord] = {}
+    for port in by_type(model, "IfcDistributionPort"):
+        owner = get_port_element(port)
+        records[port.GlobalId] = PortRecord(
+            global_id=port.GlobalId,
+            name=_text(port.Name),
+            element=owner.GlobalId if owner is not None else None,
+            flow_direction=_text(port.FlowDirection),
+            system_type=_text(getattr(port, "SystemType", None)),
+        )
+    return records
+
+
+def _boundaries(model) -> tuple[SpaceBoundary, ...]:
+    result: list[SpaceBoundary] = []
+    for rel in by_type(model, "IfcRelSpaceBoundary"):
+        space = rel.RelatingSpace
+        if space is None or not space.is_a("IfcSpace"):
+            continue  # IFC4 also allows IfcExternalSpatialElement here
+        element = rel.RelatedBuildingElement
+        corresponding = getattr(rel, "CorrespondingBoundary", None)
+        result.append(SpaceBoundary(
+            global_id=rel.GlobalId,
+            space=space.GlobalId,
+            element=element.GlobalId if element is not None else None,
+            element_class=element.is_a() if element is not None else None,
+            physical=rel.PhysicalOrVirtualBoundary == "PHYSICAL",
+            internal=rel.InternalOrExternalBoundary == "INTERNAL",
+            corresponding=corresponding.GlobalId if corresponding is not None else None,
+        ))
+    return tuple(result)

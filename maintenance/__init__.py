@@ -1,0 +1,3 @@
+"""maintenance package: see DESIGN.md. Filled in by later issues."""
+
+__all__: list[str] = []

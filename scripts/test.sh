@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command: set up, then lint, check the layer contracts, run every test.
+# Fails when pytest collects no test (its exit code 5) instead of passing silently.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "== ruff" && ruff check . || exit 1
+echo "== import-linter (layers)" && lint-imports || exit 1
+echo "== pytest"
+pytest "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+    echo "test: pytest collected no tests: treating that as a failure" >&2
+    exit 1
+fi
+exit "$rc"

@@ -1,0 +1,41 @@
+"""The space-and-equipment graph of a building (networkx) and the questions asked of it.
+
+Build it with :func:`build_graph` from a :class:`bim_models.BuildingModel`.
+"""
+
+from spaces.errors import GraphExportError, SpacesError, UnknownElementError
+from spaces.export import graph_to_json_data, write_graph
+from spaces.graph import EDGE_KINDS, NODE_KINDS, build_graph, get_space_index
+from spaces.queries import (
+    downstream,
+    equipment_of_space,
+    neighbours,
+    nodes_of_kind,
+    space_at_point,
+    spaces_of_storey,
+    upstream,
+)
+from spaces.summary import summarise
+from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
+
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "EDGE_KINDS",
+    "NODE_KINDS",
+    "GraphExportError",
+    "SpacesError",
+    "Tolerances",
+    "UnknownElementError",
+    "build_graph",
+    "downstream",
+    "equipment_of_space",
+    "get_space_index",
+    "graph_to_json_data",
+    "neighbours",
+    "nodes_of_kind",
+    "space_at_point",
+    "spaces_of_storey",
+    "summarise",
+    "upstream",
+    "write_graph",
+]

@@ -1,0 +1,120 @@
+"""The inspection report of a building: counts, storeys, spaces, equipment and warnings.
+
+:func:`summarise` returns plain JSON-ready data; the CLI prints it as tables or as JSON, and the
+API (later) serves the same dictionary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from bim_models import BuildingModel
+
+__all__ = ["AREA_DISCREPANCY_THRESHOLD", "summarise"]
+
+#: Relative difference between Qto and geometry areas above which a space is flagged.
+AREA_DISCREPANCY_THRESHOLD = 0.05
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def summarise(model: BuildingModel, graph: nx.MultiDiGraph) -> dict[str, Any]:
+    """Summarise a parsed model and its graph.
+
+    Parameters
+    ----------
+    model : BuildingModel
+        The parsed model.
+    graph : networkx.MultiDiGraph
+        ``spaces.build_graph(model)``.
+
+    Returns
+    -------
+    dict
+        ``file``, ``schema``, ``counts``, ``storeys`` [{``global_id``, ``name``,
+        ``elevation``, ``spaces``, ``area_qto``, ``area_geometry``}], ``spaces``
+        [{``global_id``, ``name``, ``long_name``, ``storey``, ``area_qto``, ``area_geometry``,
+        ``area_difference``, ``height``}], ``equipment`` [{``global_id``, ``ifc_class``,
+        ``name``, ``storey``, ``space``, ``provenance``, ``confidence``}] (assets only) and
+        ``warnings`` (list of str).
+    """
+    storey_names = {gid: s.name for gid, s in model.storeys.items()}
+    spaces = []
+    elevation = {gid: s.elevation for gid, s in model.storeys.items()}
+    for gid, s in sorted(model.spaces.items(),
+                         key=lambda kv: (elevation.get(kv[1].storey, float("inf")),
+                                         kv[1].name or "", kv[0])):
+        height = s.height_qto
+        if height is None and s.geometry is not None:
+            height = s.geometry.z_range[1] - s.geometry.z_range[0]
+        spaces.append({
+            "global_id": gid,
+            "name": s.name,
+            "long_name": s.long_name,
+            "storey": storey_names.get(s.storey),
+            "storey_id": s.storey,
+            "area_qto": _round(s.area_qto_net),
+            "area_geometry": _round(s.area_geometry),
+            "area_difference": _round(s.area_difference),
+            "height": _round(height),
+        })
+    storeys = []
+    for gid, st in sorted(model.storeys.items(), key=lambda kv: kv[1].elevation):
+        mine = [s for s in spaces if s["storey_id"] == gid]
+        storeys.append({
+            "global_id": gid,
+            "name": st.name,
+            "elevation": _round(st.elevation),
+            "spaces": len(mine),
+            "area_qto": _round(sum(s["area_qto"] or 0.0 for s in mine)),
+            "area_geometry": _round(sum(s["area_geometry"] or 0.0 for s in mine)),
+        })
+    equipment = []
+    for gid, e in sorted(model.assets.items(), key=lambda kv: (kv[1].name or "", kv[0])):
+        node = graph.nodes[gid]
+        space = node.get("space")
+        equipment.append({
+            "global_id": gid,
+            "ifc_class": e.ifc_class,
+            "name": e.name,
+            "predefined_type": e.predefined_type,
+            "storey": storey_names.get(e.storey),
+            "space": space,
+            "space_name": model.spaces[space].name if space in model.spaces else None,
+            "provenance": node.get("provenance"),
+            "confidence": node.get("confidence"),
+        })
+    return {
+        "file": model.source,
+        "sha256": model.sha256,
+        "schema": model.schema,
+        "schema_identifier": model.schema_identifier,
+        "counts": model.counts(),
+        "storeys": storeys,
+        "spaces": spaces,
+        "equipment": equipment,
+        "warnings": _warnings(model, spaces, equipment),
+    }
+
+
+def _warnings(model: BuildingModel, spaces: list[dict], equipment: list[dict]) -> list[str]:
+    warnings = list(model.warnings)
+    for s in spaces:
+        qto, geo = s["area_qto"], s["area_geometry"]
+        if qto and geo is not None and abs(geo - qto) / qto > AREA_DISCREPANCY_THRESHOLD:
+            warnings.append(
+                f"space {s['name']} ({s['global_id']}): geometry area {geo:.2f} m² differs from "
+                f"Qto area {qto:.2f} m² by {100 * (geo - qto) / qto:+.1f} %")
+    inferred = [e for e in equipment if e["provenance"] == "geometric"]
+    if inferred:
+        warnings.append(f"{len(inferred)} equipment items placed in a space by geometry, "
+                        f"not by the file (see provenance and confidence)")
+    unplaced = [e for e in equipment if e["space"] is None]
+    if unplaced and model.spaces:
+        warnings.append(f"{len(unplaced)} equipment items could not be placed in any space "
+                        f"and sit in their storey")
+    return warnings

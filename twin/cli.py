@@ -1,0 +1,146 @@
+"""The ``twin`` command line (typer + rich).
+
+Every command reports bad input as one line on stderr naming the file and the problem, with exit
+code 2, and never prints a traceback unless ``TWIN_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bim_models import BuildingModel, load_model
+from spaces import build_graph, summarise, write_graph
+from twin.errors import exit_code_for
+from twin.report import print_summary
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="twin",
+    help="Facility twin: IFC office buildings as a graph of spaces and equipment.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Parse from scratch; skip the cache.")]
+ModelFile = Annotated[Path, typer.Argument(help="An .ifc or .ifczip file.", show_default=False)]
+
+
+def _fail(error: BaseException) -> None:
+    if os.environ.get("TWIN_DEBUG") == "1":
+        raise error
+    stderr.print(f"twin: error: {error}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(exit_code_for(error))
+
+
+def reports_errors(command):
+    """Decorator: turn any exception of a command into one line on stderr and an exit code."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except Exception as error:  # noqa: BLE001 - the CLI boundary: never show a traceback
+            _fail(error)
+    return wrapper
+
+
+def _load(path: Path, no_cache: bool) -> BuildingModel:
+    """Load a model with a progress bar on stderr while geometry runs (interactive only)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=stderr, transient=True,
+                  disable=not stderr.is_terminal) as progress:
+        task = progress.add_task(f"geometry of {path.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return load_model(path, use_cache=not no_cache, progress=advance)
+
+
+@app.command()
+@reports_errors
+def inspect(
+    file: ModelFile,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_cache: NoCache = False,
+) -> None:
+    """Show a model's schema, counts, storeys, spaces with areas, equipment and warnings."""
+    model = _load(file, no_cache)
+    summary = summarise(model, build_graph(model))
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
+    else:
+        print_summary(stdout, summary)
+
+
+@app.command()
+@reports_errors
+def graph(
+    file: ModelFile,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .json or .graphml file.")],
+    no_cache: NoCache = False,
+) -> None:
+    """Write the space-and-equipment graph as node-link JSON or GraphML."""
+    model = _load(file, no_cache)
+    building_graph = build_graph(model)
+    write_graph(building_graph, out)
+    stderr.print(f"wrote {out} ({building_graph.number_of_nodes()} nodes, "
+                 f"{building_graph.number_of_edges()} edges)", highlight=False)
+
+
+@app.command()
+@reports_errors
+def demo(
+    schema: Annotated[str, typer.Option(help="IFC2X3, IFC4 or IFC4X3.")] = "IFC4",
+) -> None:
+    """Write the bundled demo building to the data folder and inspect it.
+
+    The web server and viewer join this command in later releases; today it shows the parsing
+    pipeline end to end on a generated building.
+    """
+    from bim_models.sample import write_demo_building
+
+    data_dir = Path(os.environ.get("TWIN_DATA_DIR", "twin-data"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = write_demo_building(data_dir / f"demo-{schema.lower()}.ifc", schema=schema)
+    stderr.print(f"demo building written to {path}", highlight=False)
+    model = _load(path, no_cache=False)
+    building_graph = build_graph(model)
+    print_summary(stdout, summarise(model, building_graph))
+    out = write_graph(building_graph, data_dir / "demo-graph.json")
+    stderr.print(f"graph written to {out}", highlight=False)
+
+
+@app.command()
+def version() -> None:
+    """Print the version of the twin and of the IFC parser."""
+    from importlib.metadata import version as package_version
+
+    from bim_models import PARSER_VERSION
+
+    stdout.print(f"facility-twin {package_version('facility-twin')} "
+                 f"(parser {PARSER_VERSION})", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

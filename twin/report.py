@@ -1,0 +1,51 @@
+"""Rich tables for the inspection summary printed by ``twin inspect`` and ``twin demo``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["print_summary"]
+
+
+def _num(value: float | None, fmt: str = "{:.2f}") -> str:
+    return "—" if value is None else fmt.format(value)
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    """Print a summary from :func:`spaces.summarise` as tables."""
+    counts = summary["counts"]
+    console.print(f"[bold]{summary['file']}[/bold]  schema {summary['schema_identifier']}")
+    console.print("  ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
+
+    storeys = Table(title="Storeys")
+    for column in ("storey", "elevation m", "spaces", "Qto area m²", "geometry area m²"):
+        storeys.add_column(column, justify="left" if column == "storey" else "right")
+    for s in summary["storeys"]:
+        storeys.add_row(s["name"] or s["global_id"], _num(s["elevation"]), str(s["spaces"]),
+                        _num(s["area_qto"]), _num(s["area_geometry"]))
+    console.print(storeys)
+
+    spaces = Table(title="Spaces")
+    for column in ("space", "long name", "storey", "Qto m²", "geometry m²", "diff m²"):
+        spaces.add_column(column, justify="right" if "m²" in column else "left")
+    for s in summary["spaces"]:
+        spaces.add_row(s["name"] or "", s["long_name"] or "", s["storey"] or "",
+                       _num(s["area_qto"]), _num(s["area_geometry"]),
+                       _num(s["area_difference"], "{:+.2f}"))
+    console.print(spaces)
+
+    if summary["equipment"]:
+        equipment = Table(title="Equipment")
+        for column in ("name", "class", "storey", "space", "provenance", "confidence"):
+            equipment.add_column(column)
+        for e in summary["equipment"]:
+            equipment.add_row(e["name"] or e["global_id"], e["ifc_class"], e["storey"] or "",
+                              e["space_name"] or "", e["provenance"] or "",
+                              _num(e["confidence"], "{:.1f}"))
+        console.print(equipment)
+
+    for warning in summary["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
