@@ -121,3 +121,17 @@ def test_unknown_graph_format_is_refused(tmp_path):
                       str(tmp_path / "g.xyz"), cache_dir=tmp_path)
     assert result.returncode == 2
     assert "unknown graph format .xyz" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_writes_and_inspects_the_bundled_building(tmp_path):
+    env = dict(os.environ, TWIN_DATA_DIR=str(tmp_path / "data"),
+               TWIN_CACHE_DIR=str(tmp_path / "cache"))
+    for _ in range(2):  # the second run reuses the building written by the first
+        result = subprocess.run([*TWIN, "demo"], capture_output=True, text=True, env=env,
+                                timeout=300, check=False)
+        assert result.returncode == 0, result.stderr
+        assert "AHU-1" in result.stdout and "Ground floor" in result.stdout
+    assert "using the demo building" in result.stderr
+    graph = json.loads((tmp_path / "data" / "demo-graph.json").read_text())
+    assert sum(1 for n in graph["nodes"] if n["kind"] == "space") == 5
+    assert any(e["kind"] == "feeds" for e in graph["edges"])

@@ -108,7 +108,7 @@ def graph(
 def demo(
     schema: Annotated[str, typer.Option(help="IFC2X3, IFC4 or IFC4X3.")] = "IFC4",
 ) -> None:
-    """Write the bundled demo building to the data folder and inspect it.
+    """Write the bundled demo building to the data folder (first run) and inspect it.
 
     The web server and viewer join this command in later releases; today it shows the parsing
     pipeline end to end on a generated building.
@@ -117,8 +117,12 @@ def demo(
 
     data_dir = Path(os.environ.get("TWIN_DATA_DIR", "twin-data"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = write_demo_building(data_dir / f"demo-{schema.lower()}.ifc", schema=schema)
-    stderr.print(f"demo building written to {path}", highlight=False)
+    path = data_dir / f"demo-{schema.lower()}.ifc"
+    if path.is_file():
+        stderr.print(f"using the demo building in {path}", highlight=False)
+    else:
+        write_demo_building(path, schema=schema)
+        stderr.print(f"demo building written to {path}", highlight=False)
     model = _load(path, no_cache=False)
     building_graph = build_graph(model)
     print_summary(stdout, summarise(model, building_graph))

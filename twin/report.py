@@ -30,7 +30,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
 
     spaces = Table(title="Spaces")
     for column in ("space", "long name", "storey", "Qto m²", "geometry m²", "diff m²"):
-        spaces.add_column(column, justify="right" if "m²" in column else "left")
+        spaces.add_column(column, justify="right" if "m²" in column else "left",
+                          overflow="fold")
     for s in summary["spaces"]:
         spaces.add_row(s["name"] or "", s["long_name"] or "", s["storey"] or "",
                        _num(s["area_qto"]), _num(s["area_geometry"]),
@@ -40,7 +41,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
     if summary["equipment"]:
         equipment = Table(title="Equipment")
         for column in ("name", "class", "storey", "space", "provenance", "confidence"):
-            equipment.add_column(column)
+            equipment.add_column(column, overflow="fold")
         for e in summary["equipment"]:
             equipment.add_row(e["name"] or e["global_id"], e["ifc_class"], e["storey"] or "",
                               e["space_name"] or "", e["provenance"] or "",
