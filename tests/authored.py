@@ -38,3 +38,17 @@ def write_space_without_geometry(folder: Path, schema: str) -> Path:
     path = folder / f"no-geometry-{schema}.ifc"
     model.write(str(path))
     return path
+
+
+def write_with_lift(folder: Path, schema: str) -> Path:
+    """Two storeys, a lobby on each, and a lift shaft element spanning both."""
+    model = authoring.new_model(schema=schema)
+    ground = authoring.add_storey(model, name="G", elevation=0.0)
+    first = authoring.add_storey(model, name="1", elevation=4.0)
+    for storey, name in ((ground, "Lobby G"), (first, "Lobby 1")):
+        authoring.add_space(model, storey=storey, name=name, x=0, y=0, width=6, depth=4)
+    authoring.add_element(model, ifc_class="IfcTransportElement", name="Lift-1", storey=ground,
+                          x=5.0, y=2.0, z=3.5, size=(1.6, 1.6, 7.0))
+    path = folder / f"lift-{schema}.ifc"
+    model.write(str(path))
+    return path

@@ -8,6 +8,7 @@ from authored import (
     UNITS,
     write_space_without_geometry,
     write_two_room,
+    write_with_lift,
     write_without_spaces,
 )
 
@@ -209,3 +210,34 @@ def test_cache_skips_geometry_and_follows_content(tmp_path):
     changed = load_model(path, cache_dir=cache)
     assert changed.sha256 != first.sha256
     assert len(list(cache.glob("*.pickle"))) == 2
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_ports_are_read_from_the_relation_each_schema_uses(tmp_path, schema):
+    """IFC2X3 ties ports with IfcRelConnectsPortToElement, IFC4+ nests them (IfcRelNests)."""
+    import ifcopenshell
+
+    path = write_two_room(tmp_path, schema, "m")
+    raw = ifcopenshell.open(str(path))
+    nested = [r for r in raw.by_type("IfcRelNests")
+              if any(o.is_a("IfcDistributionPort") for o in r.RelatedObjects)]
+    if schema == "IFC2X3":
+        assert len(raw.by_type("IfcRelConnectsPortToElement")) == 4 and not nested
+    else:
+        assert nested and not raw.by_type("IfcRelConnectsPortToElement")
+    model = parse_model(path)
+    assert all(p.element is not None for p in model.ports.values())
+    directions = sorted(p.flow_direction for p in model.ports.values())
+    assert directions == ["SINK", "SINK", "SOURCE", "SOURCE"]
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
+def test_a_lift_joins_the_storeys_it_spans(tmp_path, schema):
+    model = parse_model(write_with_lift(tmp_path, schema))
+    graph = build_graph(model)
+    (lift,) = model.verticals.values()
+    assert (lift.kind, lift.ifc_class) == ("transport", "IfcTransportElement")
+    assert model.counts()["transport"] == 1 and model.counts()["stairs"] == 0
+    reached = {graph.nodes[v]["name"] for _, v, k in graph.out_edges(lift.global_id, keys=True)
+               if k == "stair_connects"}
+    assert reached == {"G", "1", "Lobby G", "Lobby 1"}
