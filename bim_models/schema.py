@@ -67,10 +67,15 @@ def get_predefined_type(element: ifcopenshell.entity_instance) -> str | None:
     if value == "USERDEFINED":
         return getattr(element, "ObjectType", None) or value
     if value in (None, "NOTDEFINED"):
-        for rel in _type_relations(element):
-            type_value = getattr(rel, "PredefinedType", None)
+        for type_object in _type_relations(element):
+            type_value = getattr(type_object, "PredefinedType", None)
+            if type_value == "USERDEFINED":
+                return getattr(type_object, "ElementType", None) or type_value
             if type_value not in (None, "NOTDEFINED"):
                 return type_value
+        function = getattr(element, "DistributionPointFunction", None)  # IFC2X3 boards
+        if function not in (None, "NOTDEFINED"):
+            return function
     return value
 
 

@@ -65,11 +65,11 @@ def find_adjacent_spaces(model: BuildingModel, index: SpaceIndex,
                          tol: Tolerances) -> dict[tuple[str, str], str]:
     """Pairs of side-by-side spaces, with the provenance of each pair.
 
-    Spaces that both have space boundaries are adjacent when they are bounded by the same
-    wall (or door, or virtual element) and, where both have footprints, the footprints lie
-    within ``tol.wall``: provenance ``"ifc-boundary"``. Other pairs are adjacent when their
-    footprints on overlapping height ranges lie within ``tol.wall`` and share at least
-    ``tol.min_shared_length`` of outline: provenance ``"geometric"``.
+    Spaces bounded by the same wall (or door, or virtual element) are adjacent where their
+    footprints, if known, lie within ``tol.wall``: provenance ``"ifc-boundary"``. Any other
+    pair is adjacent when their footprints on overlapping height ranges lie within ``tol.wall``
+    and share at least ``tol.min_shared_length`` of outline: provenance ``"geometric"`` (files
+    often hold boundaries for some elements only, e.g. doors, so they never rule a pair out).
 
     Returns
     -------
@@ -96,13 +96,13 @@ def find_adjacent_spaces(model: BuildingModel, index: SpaceIndex,
                     or not sa.overlaps_z(sb.z_min, sb.z_max)):
                 continue
             pairs[(a, b)] = "ifc-boundary"
-    # From geometry, for pairs the boundaries cannot speak for.
+    # From geometry, for every pair the boundaries did not already give.
     for a in index.spaces:
         for b in index.candidates(a.footprint, tol.wall):
             if b.global_id <= a.global_id:
                 continue
             key = (a.global_id, b.global_id)
-            if key in pairs or (a.global_id in by_space and b.global_id in by_space):
+            if key in pairs:
                 continue
             if not a.overlaps_z(b.z_min, b.z_max, -tol.z_slack):
                 continue

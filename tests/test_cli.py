@@ -123,15 +123,35 @@ def test_unknown_graph_format_is_refused(tmp_path):
     assert "unknown graph format .xyz" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_demo_writes_and_inspects_the_bundled_building(tmp_path):
+def test_demo_writes_and_inspects_the_sample_building(tmp_path):
     env = dict(os.environ, TWIN_DATA_DIR=str(tmp_path / "data"),
                TWIN_CACHE_DIR=str(tmp_path / "cache"))
     for _ in range(2):  # the second run reuses the building written by the first
         result = subprocess.run([*TWIN, "demo"], capture_output=True, text=True, env=env,
-                                timeout=300, check=False)
+                                timeout=600, check=False)
         assert result.returncode == 0, result.stderr
-        assert "AHU-1" in result.stdout and "Ground floor" in result.stdout
-    assert "using the demo building" in result.stderr
-    graph = json.loads((tmp_path / "data" / "demo-graph.json").read_text())
-    assert sum(1 for n in graph["nodes"] if n["kind"] == "space") == 5
+        assert "storeys 7" in result.stdout and "spaces 133" in result.stdout
+        assert "IfcSensor" in result.stdout
+    assert "using the sample building" in result.stderr
+    folder = tmp_path / "data" / "sample"
+    graph = json.loads((folder / "graph.json").read_text())
+    assert sum(1 for n in graph["nodes"] if n["kind"] == "space") == 133
     assert any(e["kind"] == "feeds" for e in graph["edges"])
+    assert (folder / "sample-truth.json").is_file()
+
+
+def test_sample_command_writes_the_model_and_refuses_impossible_sizes(tmp_path):
+    out = tmp_path / "small.ifc"
+    result = run_twin("sample", "--out", str(out), "--storeys", "2", "--rooms-per-storey",
+                      "13", "--schema", "IFC2X3", "--no-people")
+    assert result.returncode == 0, result.stderr
+    assert out.is_file() and (tmp_path / "sample-truth.json").is_file()
+    truth = json.loads((tmp_path / "sample-truth.json").read_text())
+    inspected = run_twin("inspect", str(out), "--json", cache_dir=tmp_path / "cache")
+    report = json.loads(inspected.stdout)
+    assert report["schema"] == "IFC2X3"
+    assert {k: report["counts"][k] for k in truth["counts"]} == truth["counts"]
+    bad = run_twin("sample", "--out", str(out), "--rooms-per-storey", "5")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    bad_schema = run_twin("sample", "--out", str(out), "--schema", "IFC5")
+    assert bad_schema.returncode == 2 and "unknown schema 'IFC5'" in bad_schema.stderr

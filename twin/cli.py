@@ -105,28 +105,57 @@ def graph(
 
 @app.command()
 @reports_errors
-def demo(
-    schema: Annotated[str, typer.Option(help="IFC2X3, IFC4 or IFC4X3.")] = "IFC4",
+def sample(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .ifc file to write.")],
+    storeys: Annotated[int, typer.Option(min=1, help="Storeys above ground.")] = 6,
+    rooms_per_storey: Annotated[int, typer.Option(min=12, help="Rooms per storey.")] = 20,
+    schema: Annotated[str, typer.Option(help="IFC4, IFC4X3 or IFC2X3.")] = "IFC4",
+    seed: Annotated[int, typer.Option(help="Same seed, same building.")] = 1,
+    people: Annotated[bool, typer.Option(help="Also write allocations, devices, faults.")]
+    = True,
 ) -> None:
-    """Write the bundled demo building to the data folder (first run) and inspect it.
+    """Generate the sample government office building (plus people and devices beside it)."""
+    from bim_models.sample import generate_sample
 
-    The web server and viewer join this command in later releases; today it shows the parsing
-    pipeline end to end on a generated building.
+    with stderr.status("generating", spinner="dots") as status:
+        plan, files = generate_sample(out, storeys=storeys, rooms_per_storey=rooms_per_storey,
+                                      schema=schema, seed=seed, with_people=people,
+                                      progress=lambda step: status.update(step))
+    stderr.print(f"{len(plan.storeys)} storeys, {len(plan.rooms)} rooms, {len(plan.doors)} "
+                 f"doors, {len(plan.equipment)} equipment items", highlight=False)
+    for label, path in (("model", files.ifc), ("truth", files.truth),
+                        ("allocations", files.allocations_csv),
+                        ("allocations", files.allocations_xlsx),
+                        ("devices", files.devices), ("faults", files.faults)):
+        if path is not None:
+            stdout.print(f"{label:12} {path}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def demo(
+    schema: Annotated[str, typer.Option(help="IFC4, IFC4X3 or IFC2X3.")] = "IFC4",
+) -> None:
+    """Generate the sample office building in the data folder (first run) and inspect it.
+
+    The data folder is ``TWIN_DATA_DIR`` (default ``./twin-data``). The web server and viewer
+    join this command in later releases; today it shows the pipeline end to end: generation,
+    parsing, the graph and its inspection report.
     """
-    from bim_models.sample import write_demo_building
+    from bim_models.sample import generate_sample
 
     data_dir = Path(os.environ.get("TWIN_DATA_DIR", "twin-data"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / f"demo-{schema.lower()}.ifc"
+    path = data_dir / "sample" / f"office-{schema.lower()}.ifc"
     if path.is_file():
-        stderr.print(f"using the demo building in {path}", highlight=False)
+        stderr.print(f"using the sample building in {path}", highlight=False)
     else:
-        write_demo_building(path, schema=schema)
-        stderr.print(f"demo building written to {path}", highlight=False)
+        with stderr.status("generating the sample building", spinner="dots") as status:
+            generate_sample(path, schema=schema, progress=lambda step: status.update(step))
+        stderr.print(f"sample building written to {path.parent}", highlight=False)
     model = _load(path, no_cache=False)
     building_graph = build_graph(model)
-    print_summary(stdout, summarise(model, building_graph))
-    out = write_graph(building_graph, data_dir / "demo-graph.json")
+    print_summary(stdout, summarise(model, building_graph), brief=True)
+    out = write_graph(building_graph, data_dir / "sample" / "graph.json")
     stderr.print(f"graph written to {out}", highlight=False)
 
 

@@ -14,8 +14,12 @@ def _num(value: float | None, fmt: str = "{:.2f}") -> str:
     return "—" if value is None else fmt.format(value)
 
 
-def print_summary(console: Console, summary: dict[str, Any]) -> None:
-    """Print a summary from :func:`spaces.summarise` as tables."""
+def print_summary(console: Console, summary: dict[str, Any], *, brief: bool = False) -> None:
+    """Print a summary from :func:`spaces.summarise` as tables.
+
+    With ``brief`` only the counts, the storeys and the warnings are printed (not every space
+    and item of equipment).
+    """
     counts = summary["counts"]
     console.print(f"[bold]{summary['file']}[/bold]  schema {summary['schema_identifier']}")
     console.print("  ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
@@ -27,6 +31,14 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         storeys.add_row(s["name"] or s["global_id"], _num(s["elevation"]), str(s["spaces"]),
                         _num(s["area_qto"]), _num(s["area_geometry"]))
     console.print(storeys)
+    if brief:
+        by_class: dict[str, int] = {}
+        for e in summary["equipment"]:
+            by_class[e["ifc_class"]] = by_class.get(e["ifc_class"], 0) + 1
+        console.print("equipment: " + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())),
+                      highlight=False)
+        _print_warnings(console, summary["warnings"])
+        return
 
     spaces = Table(title="Spaces")
     for column in ("space", "long name", "storey", "Qto m²", "geometry m²", "diff m²"):
@@ -48,5 +60,9 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
                               _num(e["confidence"], "{:.1f}"))
         console.print(equipment)
 
-    for warning in summary["warnings"]:
+    _print_warnings(console, summary["warnings"])
+
+
+def _print_warnings(console: Console, warnings: list[str]) -> None:
+    for warning in warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
