@@ -11,9 +11,12 @@ For each file, in fresh subprocesses (so that peak memory is each mode's own):
 Targets: (b) <= 1.5 x (a) in time; (c) at least 20 x faster than (b); peak memory of (b)
 <= 2 x that of (a). Prints one JSON document, then a table.
 
+With ``--sample``, the generated sample buildings are added: the default 6-storey building and
+the 5,000-room, 40-storey variant (generation time reported too; the big one is run once).
+
 Usage::
 
-    python bench/parse.py [FILES ...] [--repeat N] [--json-out FILE]
+    python bench/parse.py [FILES ...] [--sample] [--repeat N] [--json-out FILE]
 """
 
 from __future__ import annotations
@@ -94,6 +97,15 @@ def _run(mode: str, path: Path, cache_dir: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _generate(path: Path, storeys: int, rooms: int) -> float:
+    """Generate a sample building with ``twin sample`` (all files); return its wall time."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "twin.cli", "sample", "--out", str(path),
+                    "--storeys", str(storeys), "--rooms-per-storey", str(rooms)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
 def bench_file(path: Path, repeat: int) -> dict:
     """Measure the three modes on one file, ``repeat`` times each; report medians."""
     with tempfile.TemporaryDirectory() as cache_dir:
@@ -151,12 +163,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sample", action="store_true",
+                        help="also generate and measure the sample buildings")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     files = args.files or sorted(SHARED_IFC.glob("*.ifc"))
     if not files:
         parser.error(f"no files given and none in {SHARED_IFC}")
     results = [bench_file(f, args.repeat) for f in files]
+    if args.sample:
+        with tempfile.TemporaryDirectory() as folder:
+            for storeys, rooms, repeat in ((6, 20, args.repeat), (40, 125, 1)):
+                path = Path(folder) / f"sample-{storeys}x{rooms}.ifc"
+                seconds = _generate(path, storeys, rooms)
+                result = bench_file(path, repeat)
+                result["generation_seconds"] = seconds
+                results.append(result)
     document = {"benchmark": "parse", "cpus": multiprocessing.cpu_count(),
                 "python": sys.version.split()[0], "targets": TARGETS, "results": results}
     text = json.dumps(document, indent=1)

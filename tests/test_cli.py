@@ -155,3 +155,16 @@ def test_sample_command_writes_the_model_and_refuses_impossible_sizes(tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     bad_schema = run_twin("sample", "--out", str(out), "--schema", "IFC5")
     assert bad_schema.returncode == 2 and "unknown schema 'IFC5'" in bad_schema.stderr
+
+
+def test_plan_draws_a_storey_and_names_the_storeys_when_asked_for_a_wrong_one(tmp_path):
+    source = str(SHARED_IFC / "AC20-FZK-Haus.ifc")
+    out = tmp_path / "plans" / "eg.png"
+    result = run_twin("plan", source, "--storey", "Erdgeschoss", "--out", str(out),
+                      "--dpi", "60", cache_dir=tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    wrong = run_twin("plan", source, "--storey", "Keller", "--out", str(out),
+                     cache_dir=tmp_path / "cache")
+    assert wrong.returncode == 2
+    assert "Erdgeschoss" in wrong.stderr and "Traceback" not in wrong.stderr

@@ -105,6 +105,23 @@ def graph(
 
 @app.command()
 @reports_errors
+def plan(
+    file: ModelFile,
+    storey: Annotated[str, typer.Option("--storey", "-s", help="Storey name or GlobalId.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .png file.")],
+    dpi: Annotated[int, typer.Option(min=30, max=600, help="Resolution.")] = 150,
+    no_cache: NoCache = False,
+) -> None:
+    """Draw a storey's floor plan (rooms, doors, stairs, equipment) as a PNG."""
+    from viewer import render_storey_plan
+
+    model = _load(file, no_cache)
+    path = render_storey_plan(model, build_graph(model), storey, out, dpi=dpi)
+    stderr.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+@reports_errors
 def sample(
     out: Annotated[Path, typer.Option("--out", "-o", help="The .ifc file to write.")],
     storeys: Annotated[int, typer.Option(min=1, help="Storeys above ground.")] = 6,

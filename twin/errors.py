@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bim_models import ModelError
 from spaces import SpacesError
+from viewer import ViewerError
 
 __all__ = ["USER_ERRORS", "TwinError", "exit_code_for"]
 
@@ -13,7 +14,7 @@ class TwinError(Exception):
 
 
 #: Errors caused by the user's input: reported as one line, exit code 2.
-USER_ERRORS = (ModelError, SpacesError, TwinError)
+USER_ERRORS = (ModelError, SpacesError, ViewerError, TwinError)
 
 
 def exit_code_for(error: BaseException) -> int:
