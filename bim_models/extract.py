@@ -28,12 +28,12 @@ from bim_models.records import (
     VerticalRecord,
     ZoneRecord,
 )
+from bim_models.relations import RelationIndex
 from bim_models.schema import (
     ASSET_EXCLUDED_CLASSES,
     EQUIPMENT_ROOT_CLASSES,
     VERTICAL_CLASSES,
     by_type,
-    get_container,
     get_port_element,
     get_predefined_type,
 )
@@ -88,32 +88,6 @@ def _plain_psets(raw: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return clean
 
 
-class _StoreyResolver:
-    """Finds the storey of any element by walking containment and aggregation upwards."""
-
-    def __init__(self) -> None:
-        self._memo: dict[int, str | None] = {}
-
-    def __call__(self, entity: ifcopenshell.entity_instance) -> str | None:
-        key = entity.id()
-        if key not in self._memo:
-            self._memo[key] = self._walk(entity)
-        return self._memo[key]
-
-    def _walk(self, entity: ifcopenshell.entity_instance) -> str | None:
-        current = entity
-        for _ in range(32):  # bounded: a malformed file may hold a cycle
-            parent = (get_container(current)
-                      or element_util.get_aggregate(current)
-                      or element_util.get_nest(current))
-            if parent is None:
-                return None
-            if parent.is_a("IfcBuildingStorey"):
-                return parent.GlobalId
-            current = parent
-        return None
-
-
 def read_records(model: ifcopenshell.file, scales: UnitScales) -> dict[str, Any]:
     """Read every record :class:`~bim_models.records.BuildingModel` holds, except geometry.
 
@@ -131,18 +105,20 @@ def read_records(model: ifcopenshell.file, scales: UnitScales) -> dict[str, Any]
         ``storeys``, ``spaces``, ``zones``, ``openings``, ``verticals``, ``equipment``,
         ``systems``, ``ports``, ``port_connections``, ``space_boundaries``).
     """
-    storey_of = _StoreyResolver()
+    relations = RelationIndex(model)
+    storey_of = relations.storey_of
     projects = by_type(model, "IfcProject")
     return {
         "project": _spatial(projects[0]) if projects else None,
         "sites": {e.GlobalId: _spatial(e) for e in by_type(model, "IfcSite")},
         "buildings": {e.GlobalId: _spatial(e) for e in by_type(model, "IfcBuilding")},
         "storeys": {e.GlobalId: _storey(e, scales) for e in by_type(model, "IfcBuildingStorey")},
-        "spaces": {e.GlobalId: _space(e, scales, storey_of) for e in by_type(model, "IfcSpace")},
+        "spaces": {e.GlobalId: _space(e, scales, relations)
+                   for e in by_type(model, "IfcSpace")},
         "zones": {e.GlobalId: _zone(e) for e in by_type(model, "IfcZone")},
         "openings": _openings(model, scales, storey_of),
         "verticals": _verticals(model, storey_of),
-        "equipment": _equipment(model, storey_of),
+        "equipment": _equipment(model, relations),
         "systems": _systems(model),
         "ports": _ports(model),
         "port_connections": tuple(
@@ -197,13 +173,14 @@ def _scaled(value: Any, factor: float) -> float | None:
     return float(value) * factor if isinstance(value, int | float) else None
 
 
-def _space(entity: ifcopenshell.entity_instance, scales: UnitScales, storey_of) -> SpaceRecord:
-    qtos = element_util.get_psets(entity, qtos_only=True)
-    quantities = _space_quantities(qtos)
+def _space(entity: ifcopenshell.entity_instance, scales: UnitScales,
+           relations: RelationIndex) -> SpaceRecord:
+    psets = element_util.get_psets(entity)  # property and quantity sets
+    quantities = _space_quantities(psets)
     height = quantities.get("Height", quantities.get("FinishCeilingHeight"))
-    if element_util.get_aggregate(entity) is not None:
+    if entity.id() in relations.whole:
         placement = "aggregated"
-    elif get_container(entity) is not None:
+    elif entity.id() in relations.container:
         placement = "contained"
     else:
         placement = "none"
@@ -212,12 +189,12 @@ def _space(entity: ifcopenshell.entity_instance, scales: UnitScales, storey_of) 
         name=_text(entity.Name),
         long_name=_text(entity.LongName),
         object_type=_text(entity.ObjectType),
-        storey=storey_of(entity),
+        storey=relations.storey_of(entity),
         placement=placement,
         area_qto_net=_scaled(quantities.get("NetFloorArea"), scales.area),
         area_qto_gross=_scaled(quantities.get("GrossFloorArea"), scales.area),
         height_qto=_scaled(height, scales.length),
-        psets=_plain_psets(element_util.get_psets(entity)),
+        psets=_plain_psets(psets),
     )
 
 
@@ -259,37 +236,37 @@ def _verticals(model, storey_of) -> dict[str, VerticalRecord]:
     return records
 
 
-def _first(psets: dict[str, dict[str, Any]], names: tuple[str, ...], key: str) -> str | None:
-    for name in names:
-        value = psets.get(name, {}).get(key)
+def _first(values: dict[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = values.get(key)
         if value not in (None, ""):
             return str(value)
     return None
 
 
-def _equipment(model, storey_of) -> dict[str, EquipmentRecord]:
+def _equipment(model, relations: RelationIndex) -> dict[str, EquipmentRecord]:
     records: dict[str, EquipmentRecord] = {}
     for root in EQUIPMENT_ROOT_CLASSES:
         for e in by_type(model, root):
-            container = get_container(e)
-            type_object = element_util.get_type(e)
-            psets = element_util.get_psets(e, psets_only=True)
-            manufacturer_sets = ("Pset_ManufacturerTypeInformation",)
+            container = relations.container.get(e.id())
+            type_object = relations.type_object(e)
+            maker = relations.property_values(e, "Pset_ManufacturerTypeInformation")
+            occurrence = relations.property_values(e, "Pset_ManufacturerOccurrence",
+                                                   inherit=False)
             records[e.GlobalId] = EquipmentRecord(
                 global_id=e.GlobalId,
                 ifc_class=e.is_a(),
                 name=_text(e.Name),
                 predefined_type=get_predefined_type(e),
                 is_asset=not any(e.is_a(c) for c in ASSET_EXCLUDED_CLASSES),
-                storey=storey_of(e),
+                storey=relations.storey_of(e),
                 space=container.GlobalId if container is not None and container.is_a("IfcSpace")
                 else None,
                 type_name=_text(type_object.Name) if type_object is not None else None,
                 type_class=type_object.is_a() if type_object is not None else None,
-                manufacturer=_first(psets, manufacturer_sets, "Manufacturer"),
-                model_label=_first(psets, manufacturer_sets, "ModelLabel")
-                or _first(psets, manufacturer_sets, "ModelReference"),
-                serial_number=_first(psets, ("Pset_ManufacturerOccurrence",), "SerialNumber"),
+                manufacturer=_first(maker, "Manufacturer"),
+                model_label=_first(maker, "ModelLabel", "ModelReference"),
+                serial_number=_first(occurrence, "SerialNumber"),
             )
     return records
 

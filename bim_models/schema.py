@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import ifcopenshell
-import ifcopenshell.util.element as element_util
 
 __all__ = [
     "ASSET_EXCLUDED_CLASSES",
@@ -16,7 +15,6 @@ __all__ = [
     "SUPPORTED_SCHEMAS",
     "VERTICAL_CLASSES",
     "by_type",
-    "get_container",
     "get_port_element",
     "get_predefined_type",
     "normalise_schema",
@@ -102,19 +100,3 @@ def get_port_element(port: ifcopenshell.entity_instance) -> ifcopenshell.entity_
         return rel.RelatingObject
     return None
 
-
-def get_container(entity: ifcopenshell.entity_instance) -> ifcopenshell.entity_instance | None:
-    """The spatial structure ``entity`` is contained in, spaces included.
-
-    ``IfcRelContainedInSpatialStructure`` is meant for elements, so ``IfcSpace`` has no inverse
-    attribute for it; exporters still contain spaces in storeys that way, so for a space the
-    relation is found through the file's inverses.
-    """
-    container = element_util.get_container(entity)
-    if container is not None or not entity.is_a("IfcSpace"):
-        return container
-    for rel in entity.file.get_inverse(entity):
-        if rel.is_a("IfcRelContainedInSpatialStructure") and rel.RelatingStructure is not None \
-                and entity in rel.RelatedElements:  # not the rels where it is the container
-            return rel.RelatingStructure
-    return None

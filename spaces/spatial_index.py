@@ -65,6 +65,20 @@ class SpaceIndex:
             hits = self._tree.query(geometry, predicate="intersects")
         return [self.spaces[i] for i in np.sort(hits)]
 
+    def pairs_within(self, distance: float) -> list[tuple[IndexedSpace, IndexedSpace]]:
+        """Pairs of spaces whose footprints lie within ``distance`` and whose height ranges
+        overlap (one bulk query)."""
+        if len(self.spaces) < 2:
+            return []
+        footprints = [s.footprint for s in self.spaces]
+        left, right = self._tree.query(footprints, predicate="dwithin", distance=distance)
+        low = np.array([s.z_min for s in self.spaces])
+        high = np.array([s.z_max for s in self.spaces])
+        # Same height range only: storeys stack spaces at the same XY.
+        keep = (left < right) & (low[left] < high[right]) & (low[right] < high[left])
+        return [(self.spaces[i], self.spaces[j]) for i, j in zip(left[keep], right[keep],
+                                                                  strict=True)]
+
     def containing(self, x: float, y: float, z: float | None = None,
                    z_slack: float = 0.1) -> list[IndexedSpace]:
         """Spaces whose footprint covers ``(x, y)`` and, if ``z`` is given, whose height

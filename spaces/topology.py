@@ -97,18 +97,15 @@ def find_adjacent_spaces(model: BuildingModel, index: SpaceIndex,
                 continue
             pairs[(a, b)] = "ifc-boundary"
     # From geometry, for every pair the boundaries did not already give.
-    for a in index.spaces:
-        for b in index.candidates(a.footprint, tol.wall):
-            if b.global_id <= a.global_id:
-                continue
-            key = (a.global_id, b.global_id)
-            if key in pairs:
-                continue
-            if not a.overlaps_z(b.z_min, b.z_max, -tol.z_slack):
-                continue
-            if min(_shared_length(a, b, tol.wall), _shared_length(b, a, tol.wall)) \
-                    >= tol.min_shared_length:
-                pairs[key] = "geometric"
+    for a, b in index.pairs_within(tol.wall):
+        if b.global_id < a.global_id:
+            a, b = b, a
+        key = (a.global_id, b.global_id)
+        if key in pairs or not a.overlaps_z(b.z_min, b.z_max, -tol.z_slack):
+            continue
+        if min(_shared_length(a, b, tol.wall), _shared_length(b, a, tol.wall)) \
+                >= tol.min_shared_length:
+            pairs[key] = "geometric"
     return pairs
 
 
