@@ -5,8 +5,8 @@ For each file, in fresh subprocesses (so that peak memory is each mode's own):
 (a) ``baseline``  ``ifcopenshell.open`` + the multi-core ``ifcopenshell.geom.iterator`` over the
     same elements with the same settings, reading every mesh into numpy (what a user would
     write by hand);
-(b) ``parse``     ``load_model(use_cache=False)`` + ``build_graph`` from scratch;
-(c) ``cached``    ``load_model`` from a warm cache + ``build_graph``.
+(b) ``parse``     ``spaces.open_building(use_cache=False)``: parse and build the graph;
+(c) ``cached``    ``spaces.open_building`` from a warm cache (model and graph).
 
 Targets: (b) <= 1.5 x (a) in time; (c) at least 20 x faster than (b); peak memory of (b)
 <= 2 x that of (a). Prints one JSON document, then a table.
@@ -70,12 +70,10 @@ def _baseline(path: str) -> dict:
 
 
 def _ours(path: str, cache_dir: str, use_cache: bool) -> dict:
-    from bim_models import load_model
-    from spaces import build_graph
+    from spaces import open_building
 
     start = time.perf_counter()
-    model = load_model(path, use_cache=use_cache, cache_dir=cache_dir)
-    graph = build_graph(model)
+    _, graph = open_building(path, use_cache=use_cache, cache_dir=cache_dir)
     return {"seconds": time.perf_counter() - start, "nodes": graph.number_of_nodes(),
             "edges": graph.number_of_edges()}
 

@@ -3,6 +3,7 @@
 Build it with :func:`build_graph` from a :class:`bim_models.BuildingModel`.
 """
 
+from spaces.building import GRAPH_VERSION, open_building
 from spaces.errors import GraphExportError, SpacesError, UnknownElementError
 from spaces.export import graph_to_json_data, write_graph
 from spaces.graph import EDGE_KINDS, NODE_KINDS, build_graph, get_space_index
@@ -21,6 +22,7 @@ from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
 __all__ = [
     "DEFAULT_TOLERANCES",
     "EDGE_KINDS",
+    "GRAPH_VERSION",
     "NODE_KINDS",
     "GraphExportError",
     "SpacesError",
@@ -33,6 +35,7 @@ __all__ = [
     "graph_to_json_data",
     "neighbours",
     "nodes_of_kind",
+    "open_building",
     "space_at_point",
     "spaces_of_storey",
     "summarise",

@@ -241,3 +241,21 @@ def test_a_lift_joins_the_storeys_it_spans(tmp_path, schema):
     reached = {graph.nodes[v]["name"] for _, v, k in graph.out_edges(lift.global_id, keys=True)
                if k == "stair_connects"}
     assert reached == {"G", "1", "Lobby G", "Lobby 1"}
+
+
+def test_open_building_caches_the_graph_with_the_model(tmp_path):
+    from spaces import open_building
+
+    path = write_two_room(tmp_path, "IFC4", "m")
+    cache = tmp_path / "cache"
+    model, graph = open_building(path, cache_dir=cache)
+    assert {p.name.split("-")[1] for p in cache.glob("*.pickle")} >= {"graph"}
+    calls = []
+    again_model, again = open_building(path, cache_dir=cache,
+                                       progress=lambda d, t: calls.append(d))
+    assert calls == []
+    assert sorted(again.edges(keys=True)) == sorted(graph.edges(keys=True))
+    ids = {d.get("name"): n for n, d in again.nodes(data=True)}
+    assert space_at_point(again, 1.0, 1.0, 1.0) == ids["101"]  # index rebuilt after unpickling
+    _, fresh = open_building(path, use_cache=False)
+    assert sorted(fresh.edges(keys=True)) == sorted(graph.edges(keys=True))

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import networkx as nx
 import typer
 from rich.console import Console
 
-from bim_models import BuildingModel, load_model
-from spaces import build_graph, summarise, write_graph
+from bim_models import BuildingModel
+from spaces import open_building, summarise, write_graph
 from twin.errors import exit_code_for
 from twin.report import print_summary
 
@@ -57,8 +58,8 @@ def reports_errors(command):
     return wrapper
 
 
-def _load(path: Path, no_cache: bool) -> BuildingModel:
-    """Load a model with a progress bar on stderr while geometry runs (interactive only)."""
+def _load(path: Path, no_cache: bool) -> tuple[BuildingModel, nx.MultiDiGraph]:
+    """Open a building (model and graph) with a progress bar on stderr while geometry runs."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -69,7 +70,7 @@ def _load(path: Path, no_cache: bool) -> BuildingModel:
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return load_model(path, use_cache=not no_cache, progress=advance)
+        return open_building(path, use_cache=not no_cache, progress=advance)
 
 
 @app.command()
@@ -80,8 +81,8 @@ def inspect(
     no_cache: NoCache = False,
 ) -> None:
     """Show a model's schema, counts, storeys, spaces with areas, equipment and warnings."""
-    model = _load(file, no_cache)
-    summary = summarise(model, build_graph(model))
+    model, building_graph = _load(file, no_cache)
+    summary = summarise(model, building_graph)
     if as_json:
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
     else:
@@ -96,8 +97,7 @@ def graph(
     no_cache: NoCache = False,
 ) -> None:
     """Write the space-and-equipment graph as node-link JSON or GraphML."""
-    model = _load(file, no_cache)
-    building_graph = build_graph(model)
+    _, building_graph = _load(file, no_cache)
     write_graph(building_graph, out)
     stderr.print(f"wrote {out} ({building_graph.number_of_nodes()} nodes, "
                  f"{building_graph.number_of_edges()} edges)", highlight=False)
@@ -115,8 +115,8 @@ def plan(
     """Draw a storey's floor plan (rooms, doors, stairs, equipment) as a PNG."""
     from viewer import render_storey_plan
 
-    model = _load(file, no_cache)
-    path = render_storey_plan(model, build_graph(model), storey, out, dpi=dpi)
+    model, building_graph = _load(file, no_cache)
+    path = render_storey_plan(model, building_graph, storey, out, dpi=dpi)
     stderr.print(f"wrote {path}", highlight=False)
 
 
@@ -169,8 +169,7 @@ def demo(
         with stderr.status("generating the sample building", spinner="dots") as status:
             generate_sample(path, schema=schema, progress=lambda step: status.update(step))
         stderr.print(f"sample building written to {path.parent}", highlight=False)
-    model = _load(path, no_cache=False)
-    building_graph = build_graph(model)
+    model, building_graph = _load(path, no_cache=False)
     print_summary(stdout, summarise(model, building_graph), brief=True)
     out = write_graph(building_graph, data_dir / "sample" / "graph.json")
     stderr.print(f"graph written to {out}", highlight=False)
