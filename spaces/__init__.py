@@ -12,11 +12,12 @@ from spaces.queries import (
     equipment_of_space,
     neighbours,
     nodes_of_kind,
+    path_between,
     space_at_point,
     spaces_of_storey,
     upstream,
 )
-from spaces.summary import summarise
+from spaces.summary import element_index, summarise
 from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
 
 __all__ = [
@@ -30,12 +31,14 @@ __all__ = [
     "UnknownElementError",
     "build_graph",
     "downstream",
+    "element_index",
     "equipment_of_space",
     "get_space_index",
     "graph_to_json_data",
     "neighbours",
     "nodes_of_kind",
     "open_building",
+    "path_between",
     "space_at_point",
     "spaces_of_storey",
     "summarise",

@@ -15,7 +15,7 @@ from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
 __all__ = ["GRAPH_VERSION", "open_building"]
 
 #: Bumped whenever the graph or the way it is built changes; part of its cache key.
-GRAPH_VERSION = "1"
+GRAPH_VERSION = "2"
 _UNPICKLABLE = ("space_index",)
 
 

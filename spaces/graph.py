@@ -66,7 +66,7 @@ def _add_nodes(graph: nx.MultiDiGraph, model: BuildingModel) -> None:
     for gid, v in model.verticals.items():
         graph.add_node(gid, kind="stair", name=v.name, ifc_class=v.ifc_class,
                        vertical_kind=v.kind, predefined_type=v.predefined_type,
-                       storey=v.storey)
+                       storey=v.storey, position=v.geometry.centroid if v.geometry else None)
     for gid, e in model.equipment.items():
         geo = e.geometry
         graph.add_node(gid, kind="equipment", name=e.name, ifc_class=e.ifc_class,

@@ -12,7 +12,7 @@ import networkx as nx
 
 from bim_models import BuildingModel
 
-__all__ = ["AREA_DISCREPANCY_THRESHOLD", "summarise"]
+__all__ = ["AREA_DISCREPANCY_THRESHOLD", "element_index", "summarise"]
 
 #: Relative difference between Qto and geometry areas above which a space is flagged.
 AREA_DISCREPANCY_THRESHOLD = 0.05
@@ -118,3 +118,56 @@ def _warnings(model: BuildingModel, spaces: list[dict], equipment: list[dict]) -
         warnings.append(f"{len(unplaced)} equipment items could not be placed in any space "
                         f"and sit in their storey")
     return warnings
+
+
+def _point(value) -> list[float] | None:
+    return None if value is None else [round(float(v), 3) for v in value]
+
+
+def element_index(model: BuildingModel, graph: nx.MultiDiGraph) -> list[dict[str, Any]]:
+    """One plain row per storey, space, door, stair, equipment, system and zone.
+
+    What a server stores per model revision, for filters and for the diff between revisions
+    (by GlobalId). Each row: ``global_id``, ``kind``, ``ifc_class``, ``name``, ``storey``,
+    ``space`` and ``data`` (kind-specific values: areas, elevation, centroid, provenance ...).
+    """
+    rows: list[dict[str, Any]] = []
+
+    def add(gid, kind, ifc_class, name, storey=None, space=None, **data):
+        rows.append({"global_id": gid, "kind": kind, "ifc_class": ifc_class, "name": name,
+                     "storey": storey, "space": space, "data": data})
+
+    for gid, s in model.storeys.items():
+        add(gid, "storey", "IfcBuildingStorey", s.name, gid, elevation=_round(s.elevation),
+            long_name=s.long_name)
+    for gid, s in model.spaces.items():
+        geo = s.geometry
+        add(gid, "space", "IfcSpace", s.name, s.storey, gid, long_name=s.long_name,
+            object_type=s.object_type, area_qto=_round(s.area_qto_net),
+            area_geometry=_round(s.area_geometry), height=_round(s.height_qto),
+            centroid=_point(geo.centroid if geo else None))
+    for gid, d in model.doors.items():
+        node = graph.nodes[gid]
+        add(gid, "door", d.ifc_class, d.name, d.storey, None, width=_round(d.width),
+            centroid=_point(d.geometry.centroid if d.geometry else None),
+            exterior=node.get("exterior"))
+    for gid, v in model.verticals.items():
+        add(gid, "stair", v.ifc_class, v.name, v.storey, None, vertical_kind=v.kind,
+            predefined_type=v.predefined_type,
+            centroid=_point(v.geometry.centroid if v.geometry else None))
+    for gid, e in model.equipment.items():
+        node = graph.nodes[gid]
+        add(gid, "equipment", e.ifc_class, e.name, e.storey, node.get("space"),
+            predefined_type=e.predefined_type, is_asset=e.is_asset, type_name=e.type_name,
+            manufacturer=e.manufacturer, model_label=e.model_label,
+            serial_number=e.serial_number, provenance=node.get("provenance"),
+            confidence=node.get("confidence"),
+            systems=sorted(v for _, v, k in graph.out_edges(gid, keys=True)
+                           if k == "member_of"),
+            centroid=_point(e.geometry.centroid if e.geometry else None))
+    for gid, s in model.systems.items():
+        add(gid, "system", s.ifc_class, s.name, predefined_type=s.predefined_type,
+            members=len(s.members))
+    for gid, z in model.zones.items():
+        add(gid, "zone", "IfcZone", z.name, members=len(z.members))
+    return rows

@@ -6,6 +6,7 @@ code 2, and never prints a traceback unless ``TWIN_DEBUG=1``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -21,6 +22,7 @@ from bim_models import BuildingModel
 from spaces import open_building, summarise, write_graph
 from twin.errors import exit_code_for
 from twin.report import print_summary
+from twin.settings import Settings
 
 __all__ = ["app", "main"]
 
@@ -148,31 +150,126 @@ def sample(
             stdout.print(f"{label:12} {path}", highlight=False)
 
 
+def _settings(**overrides) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from twin.api import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="warning")
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the API server (uvicorn) on the configured database and data folder."""
+    settings = _settings(host=host, port=port)
+    stderr.print(f"serving on http://{settings.host}:{settings.port} (API docs at /docs)",
+                 highlight=False)
+    _serve(settings)
+
+
 @app.command()
 @reports_errors
 def demo(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
     schema: Annotated[str, typer.Option(help="IFC4, IFC4X3 or IFC2X3.")] = "IFC4",
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve",
+                                            help="Start the server after set-up.")] = True,
 ) -> None:
-    """Generate the sample office building in the data folder (first run) and inspect it.
+    """The product's main job: the sample building, its users and the API on 127.0.0.1.
 
-    The data folder is ``TWIN_DATA_DIR`` (default ``./twin-data``). The web server and viewer
-    join this command in later releases; today it shows the pipeline end to end: generation,
-    parsing, the graph and its inspection report.
+    Data goes to ``TWIN_DATA_DIR`` (default ``./twin-data``): an SQLite database, the
+    generated sample building with its allocations and devices, and the model cache. The
+    first run generates and loads everything; later runs reuse it.
     """
-    from bim_models.sample import generate_sample
+    from twin.demo import DEMO_USERS, prepare_demo
 
-    data_dir = Path(os.environ.get("TWIN_DATA_DIR", "twin-data"))
-    path = data_dir / "sample" / f"office-{schema.lower()}.ifc"
-    if path.is_file():
-        stderr.print(f"using the sample building in {path}", highlight=False)
-    else:
-        with stderr.status("generating the sample building", spinner="dots") as status:
-            generate_sample(path, schema=schema, progress=lambda step: status.update(step))
-        stderr.print(f"sample building written to {path.parent}", highlight=False)
-    model, building_graph = _load(path, no_cache=False)
-    print_summary(stdout, summarise(model, building_graph), brief=True)
-    out = write_graph(building_graph, data_dir / "sample" / "graph.json")
-    stderr.print(f"graph written to {out}", highlight=False)
+    settings = _settings(host="127.0.0.1", port=port)
+    with stderr.status("preparing the demo", spinner="dots") as status:
+        state = prepare_demo(settings, schema=schema, step=lambda m: status.update(m))
+    base = f"http://127.0.0.1:{port}"
+    stdout.print(f"[bold]Facility twin demo[/bold] — data in {settings.data_dir.resolve()}")
+    stdout.print(f"  building {state.building_id}: {state.model_path}", highlight=False)
+    stdout.print(f"  API        {base}/buildings/{state.building_id}/spaces", highlight=False)
+    stdout.print(f"  API docs   {base}/docs", highlight=False)
+    stdout.print(f"  health     {base}/health", highlight=False)
+    stdout.print("  demo users (POST /auth/token with username and password):")
+    for username, (role, password) in DEMO_USERS.items():
+        stdout.print(f"    {username:12} {password:24} {role}", highlight=False)
+    if serve_api:
+        _serve(settings)
+
+
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+@reports_errors
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, housing_officer, maintenance, manager, "
+                                           "viewer")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+    building: Annotated[list[int] | None, typer.Option(help="Building id in scope.")] = None,
+) -> None:
+    """Create an account, scoped to the given buildings."""
+    from twin.storage import accounts
+
+    with _database() as database, database.session() as session:
+        accounts.add_user(session, username=username, password=password, role=role,
+                          actor="cli")
+        session.flush()
+        if building:
+            accounts.set_user_buildings(session, username, building, actor="cli")
+    stderr.print(f"added {username} ({role})", highlight=False)
+
+
+@users_app.command("list")
+@reports_errors
+def users_list() -> None:
+    """List accounts."""
+    from twin.storage import accounts
+
+    with _database() as database, database.session() as session:
+        for user in accounts.list_users(session):
+            scope = "all buildings" if user.all_buildings else \
+                ", ".join(str(b.building_id) for b in user.buildings) or "no buildings"
+            stdout.print(f"{user.username:16} {user.role:16} {scope}", highlight=False)
+
+
+@users_app.command("remove")
+@reports_errors
+def users_remove(username: str) -> None:
+    """Delete an account."""
+    from twin.storage import accounts
+
+    with _database() as database, database.session() as session:
+        accounts.remove_user(session, username, actor="cli")
+    stderr.print(f"removed {username}", highlight=False)
+
+
+@contextlib.contextmanager
+def _database():
+    from twin.storage.database import Database, migrate
+
+    settings = _settings()
+    migrate(settings.resolved_database_url)
+    database = Database(settings.resolved_database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 @app.command()

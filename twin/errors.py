@@ -6,11 +6,60 @@ from bim_models import ModelError
 from spaces import SpacesError
 from viewer import ViewerError
 
-__all__ = ["USER_ERRORS", "TwinError", "exit_code_for"]
+__all__ = [
+    "USER_ERRORS",
+    "AuthError",
+    "ConflictError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "TwinError",
+    "exit_code_for",
+]
 
 
 class TwinError(Exception):
-    """Base class of errors raised by :mod:`twin`."""
+    """Base class of errors raised by :mod:`twin`.
+
+    ``code`` is the stable machine-readable code of the API's error body.
+    """
+
+    code = "error"
+
+    def __init__(self, message: str, detail: object = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+
+class NotFoundError(TwinError):
+    """No such thing, or not one the caller may see (scoping answers 404, not 403)."""
+
+    code = "not_found"
+
+
+class PermissionDeniedError(TwinError):
+    """The caller's role may not do this."""
+
+    code = "forbidden"
+
+
+class AuthError(TwinError):
+    """Missing, wrong or expired credentials."""
+
+    code = "unauthorized"
+
+
+class ConflictError(TwinError):
+    """The request clashes with what exists (a duplicate name, say)."""
+
+    code = "conflict"
+
+
+class InvalidInputError(TwinError):
+    """The request or an uploaded file is malformed or too large."""
+
+    code = "invalid"
 
 
 #: Errors caused by the user's input: reported as one line, exit code 2.

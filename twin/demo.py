@@ -1,0 +1,81 @@
+"""``twin demo``: the sample building, its users and the server, from nothing, in one command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bim_models.sample import generate_sample
+from spaces import element_index, open_building
+from twin.settings import Settings
+from twin.storage import accounts, portfolio
+from twin.storage.database import Database, migrate
+from twin.storage.tables import Building, User
+from twin.uploads import store_model_file
+
+__all__ = ["DEMO_BUILDING", "DEMO_USERS", "DemoState", "prepare_demo"]
+
+DEMO_BUILDING = "Municipal office building (sample)"
+#: Demo accounts: username -> (role, password). For the local demo only.
+DEMO_USERS = {
+    "admin": ("admin", "admin-demo-2026"),
+    "housing": ("housing_officer", "housing-demo-2026"),
+    "maintenance": ("maintenance", "maintenance-demo-2026"),
+    "manager": ("manager", "manager-demo-2026"),
+    "viewer": ("viewer", "viewer-demo-2026"),
+}
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """What :func:`prepare_demo` set up."""
+
+    building_id: int
+    model_path: Path
+    created: bool
+
+
+def prepare_demo(settings: Settings, *, schema: str = "IFC4",
+                 step: Callable[[str], None] = lambda _m: None) -> DemoState:
+    """Make sure the data folder holds the sample building, loaded, and the demo users.
+
+    The first run generates the building, parses it and loads it; later runs find it there
+    and only check (fast, from the model cache).
+    """
+    model_path = settings.data_dir / "sample" / f"office-{schema.lower()}.ifc"
+    if not model_path.is_file():
+        step("generating the sample building")
+        generate_sample(model_path, schema=schema, progress=step)
+    step("migrating the database")
+    migrate(settings.resolved_database_url)
+    database = Database(settings.resolved_database_url)
+    try:
+        with database.session() as session:
+            building = session.scalar(select(Building).where(Building.name == DEMO_BUILDING))
+            created = building is None
+            if created:
+                step("parsing the sample building")
+                model, graph = open_building(model_path,
+                                             cache_dir=settings.resolved_cache_dir)
+                store_model_file(model_path, model.sha256, settings)
+                parsed = {"sha256": model.sha256, "schema": model.schema,
+                          "counts": model.counts(), "warnings": list(model.warnings),
+                          "elements": element_index(model, graph)}
+                building = portfolio.create_building(session, name=DEMO_BUILDING,
+                                                     parsed=parsed, filename=model_path.name,
+                                                     actor="demo")
+            for username, (role, password) in DEMO_USERS.items():
+                if session.scalar(select(User).where(User.username == username)) is None:
+                    accounts.add_user(session, username=username, password=password,
+                                      role=role, actor="demo")
+                    session.flush()
+                    if role != "admin":
+                        accounts.set_user_buildings(session, username, [building.id],
+                                                    actor="demo")
+            building_id = building.id
+    finally:
+        database.dispose()
+    return DemoState(building_id=building_id, model_path=model_path, created=created)

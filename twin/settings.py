@@ -1,0 +1,69 @@
+"""Settings of the running system (pydantic-settings): ``TWIN_*`` environment variables and an
+optional ``.env`` file. Cached; tests build their own :class:`Settings` and pass it in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to know about its environment.
+
+    Attributes
+    ----------
+    data_dir : Path
+        Where the database (SQLite default), stored IFC revisions and the sample live.
+    database_url : str, optional
+        SQLAlchemy URL; default ``sqlite:///<data_dir>/twin.db``. PostgreSQL:
+        ``postgresql+psycopg://user:pass@host/db``.
+    cache_dir : Path, optional
+        Parsed-model cache; default ``<data_dir>/cache``.
+    upload_limit_mb : int
+        Largest IFC upload accepted, MiB.
+    parse_timeout_s, parse_memory_mb : int
+        Limits of the subprocess that parses an uploaded file.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("twin-data")
+    database_url: str | None = None
+    cache_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    mqtt_url: str | None = None
+    secret_key: SecretStr = SecretStr("change-me")
+    upload_limit_mb: int = Field(default=200, ge=1)
+    parse_timeout_s: int = Field(default=300, ge=1)
+    parse_memory_mb: int = Field(default=4096, ge=256)
+    token_hours: int = Field(default=12, ge=1)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'twin.db').resolve()}"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        """The model cache folder."""
+        return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where uploaded IFC revisions are kept, by content hash."""
+        return self.data_dir / "models"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()
