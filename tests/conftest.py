@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from pg_server import postgres_url  # noqa: F401 - the session fixture of a real PostgreSQL
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_IFC = Path(os.environ.get("TWIN_SHARED_IFC", REPO.parent / "shared" / "ifc"))

@@ -254,8 +254,11 @@ def test_users_crud_and_audit(client, tokens, settings):
     assert any(a == "building.create" for a, _ in actions)
 
 
-def test_openapi_every_route_has_a_response_model(client):
+def test_openapi_is_valid_and_every_route_has_a_response_model(client):
+    from openapi_spec_validator import validate
+
     schema = client.get("/openapi.json").json()
+    validate(schema)
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             ok = {code: r for code, r in operation["responses"].items()
@@ -269,3 +272,17 @@ def test_openapi_every_route_has_a_response_model(client):
 def test_unknown_route_is_a_json_404(client):
     response = client.get("/no/such/route")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_device_tokens_are_admin_only_and_not_user_tokens(client, tokens):
+    response = client.post("/device-tokens", json={"device": "TS-00001-temperature",
+                                                   "building_id": 1},
+                           headers=auth(tokens, "admin"))
+    assert response.status_code == 201
+    device_token = response.json()["token"]
+    refused = client.get("/buildings", headers={"Authorization": f"Bearer {device_token}"})
+    assert refused.status_code == 401  # a sensor cannot read the portfolio
+    assert client.post("/device-tokens", json={"device": "x"},
+                       headers=auth(tokens, "manager")).status_code == 403
+    assert client.post("/device-tokens", json={"device": "x", "building_id": 999},
+                       headers=auth(tokens, "admin")).status_code == 404

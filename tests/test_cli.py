@@ -172,3 +172,23 @@ def test_plan_draws_a_storey_and_names_the_storeys_when_asked_for_a_wrong_one(tm
                      cache_dir=tmp_path / "cache")
     assert wrong.returncode == 2
     assert "Erdgeschoss" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_users_commands(tmp_path):
+    env = dict(os.environ, TWIN_DATA_DIR=str(tmp_path / "data"))
+    env.pop("TWIN_DATABASE_URL", None)
+
+    def twin(*args):
+        return subprocess.run([*TWIN, "users", *args], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
+
+    added = twin("add", "chen", "--role", "maintenance", "--password", "long-enough-pw")
+    assert added.returncode == 0, added.stderr
+    listed = twin("list")
+    assert "chen" in listed.stdout and "maintenance" in listed.stdout
+    again = twin("add", "chen", "--role", "viewer", "--password", "long-enough-pw")
+    assert again.returncode == 2 and "exists already" in again.stderr
+    bad = twin("add", "x", "--role", "king", "--password", "long-enough-pw")
+    assert bad.returncode == 2 and "unknown role" in bad.stderr
+    assert twin("remove", "chen").returncode == 0
+    assert "chen" not in twin("list").stdout

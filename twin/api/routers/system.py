@@ -11,13 +11,23 @@ from sqlalchemy import text
 
 from twin.api.deps import CurrentUser, SessionDep, SettingsDep, require_roles
 from twin.api.schemas import Health, TokenPublic, TokenRequest, UserPublic
-from twin.storage import accounts
+from twin.storage import accounts, portfolio
 from twin.storage.tables import ROLES, User
 
 __all__ = ["router"]
 
 router = APIRouter()
 Admin = Annotated[User, Depends(require_roles("admin"))]
+
+
+class DeviceTokenCreate(BaseModel):
+    device: str = Field(min_length=1, max_length=100, description="serial-key or gateway id")
+    building_id: int | None = None
+
+
+class DeviceTokenPublic(BaseModel):
+    device: str
+    token: str
 
 
 class UserCreate(BaseModel):
@@ -70,3 +80,15 @@ def add_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
 def remove_user(username: str, session: SessionDep, admin: Admin) -> None:
     """Delete an account (admin)."""
     accounts.remove_user(session, username, actor=admin.username)
+
+
+@router.post("/device-tokens", response_model=DeviceTokenPublic, status_code=201,
+             tags=["users"])
+def add_device_token(body: DeviceTokenCreate, session: SessionDep,
+                     admin: Admin) -> DeviceTokenPublic:
+    """A bearer token for a sensor or gateway (admin); shown once, stored as a hash."""
+    if body.building_id is not None:
+        portfolio.get_building(session, body.building_id, admin)
+    token = accounts.issue_device_token(session, device=body.device,
+                                       building_id=body.building_id, actor=admin.username)
+    return DeviceTokenPublic(device=body.device, token=token)
