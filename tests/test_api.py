@@ -222,6 +222,8 @@ def test_revision_diff_reports_moves_and_removals(client, tokens, tmp_path):
                                files={"file": ("two-v2.ifc", stream)}, headers=headers)
     assert response.status_code == 201, response.text
     assert response.json()["number"] == 2
+    reported = response.json()["changes"]
+    assert [e["global_id"] for e in reported["disappeared"]] == [desk_id]
     diff = client.get(f"/buildings/{created['id']}/revisions/1/diff/2", headers=headers).json()
     assert [e["global_id"] for e in diff["disappeared"]] == [desk_id]
     moved = {e["global_id"]: e for e in diff["moved"]}
@@ -286,3 +288,31 @@ def test_device_tokens_are_admin_only_and_not_user_tokens(client, tokens):
                        headers=auth(tokens, "manager")).status_code == 403
     assert client.post("/device-tokens", json={"device": "x", "building_id": 999},
                        headers=auth(tokens, "admin")).status_code == 404
+
+
+@pytest.mark.parametrize("limits,message", [
+    ({"parse_timeout_s": 1}, "took longer than 1 s"),
+    ({"parse_memory_mb": 256}, "memory limit 256 MiB"),
+])
+def test_parse_limits_refuse_the_file_and_keep_the_server(tmp_path, limits, message):
+    settings = Settings(data_dir=tmp_path, **limits)
+    admin_password = DEMO_USERS["admin"][1]
+    with TestClient(create_app(settings)) as local:
+        from twin.storage import accounts
+        from twin.storage.database import Database
+
+        database = Database(settings.resolved_database_url)
+        with database.session() as session:
+            accounts.add_user(session, username="admin", password=admin_password,
+                              role="admin")
+        database.dispose()
+        token = local.post("/auth/token", json={"username": "admin",
+                                                "password": admin_password}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        with open(SHARED_IFC / "duplex.ifc", "rb") as stream:
+            response = local.post("/buildings", data={"name": "duplex"},
+                                  files={"file": ("duplex.ifc", stream)}, headers=headers)
+        assert response.status_code == 422
+        assert message in response.json()["error"]["message"]
+        assert local.get("/buildings", headers=headers).json()["total"] == 0
+        assert local.get("/health").status_code == 200

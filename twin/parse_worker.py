@@ -28,7 +28,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"ok": False, "error": str(exc)}))
         return 2
     except MemoryError:
-        print(json.dumps({"ok": False, "error": f"parsing needed more than {memory_mb} MiB"}))
+        error = f"parsing went over the memory limit {memory_mb} MiB"
+        print(json.dumps({"ok": False, "error": error}))
         return 2
     print(json.dumps({"ok": True, "sha256": model.sha256, "schema": model.schema,
                       "counts": model.counts(), "warnings": list(model.warnings),

@@ -16,6 +16,7 @@ __all__ = [
     "Page",
     "PathPublic",
     "RevisionPublic",
+    "RevisionUploaded",
     "SpaceDetail",
     "SpaceOfPoint",
     "TokenPublic",
@@ -123,3 +124,9 @@ class DiffPublic(BaseModel):
     disappeared: list[dict[str, Any]]
     moved: list[dict[str, Any]]
     relocated: list[dict[str, Any]]
+
+
+class RevisionUploaded(RevisionPublic):
+    """A new revision and what changed against the one before it (``None`` for the first)."""
+
+    changes: DiffPublic | None = None

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from twin.api.deps import CurrentUser, SessionDep, SettingsDep, require_roles
-from twin.api.schemas import BuildingPublic, DiffPublic, Page, RevisionPublic
+from twin.api.schemas import (
+    BuildingPublic,
+    DiffPublic,
+    Page,
+    RevisionPublic,
+    RevisionUploaded,
+)
 from twin.settings import Settings
 from twin.storage import portfolio
 from twin.storage.tables import Building, User
@@ -82,15 +88,25 @@ def list_revisions(building_id: int, session: SessionDep, user: CurrentUser) -> 
     return portfolio.get_building(session, building_id, user).revisions
 
 
-@router.post("/{building_id}/revisions", response_model=RevisionPublic, status_code=201)
+@router.post("/{building_id}/revisions", response_model=RevisionUploaded, status_code=201)
 async def add_revision(building_id: int,
                        file: Annotated[UploadFile, File(description=".ifc or .ifczip")],
-                       session: SessionDep, settings: SettingsDep, admin: Admin):
-    """Upload a new model revision (admin); everything stays keyed by GlobalId."""
+                       session: SessionDep, settings: SettingsDep,
+                       admin: Admin) -> RevisionUploaded:
+    """Upload a new model revision (admin); everything stays keyed by GlobalId.
+
+    The answer reports what appeared, disappeared, moved or changed room since the previous
+    revision.
+    """
     building = portfolio.get_building(session, building_id, admin)
     parsed, filename = await _parse(file, settings)
-    return portfolio.add_revision(session, building, parsed=parsed, filename=filename,
-                                  actor=admin.username)
+    previous = portfolio.latest_revision(session, building)
+    revision = portfolio.add_revision(session, building, parsed=parsed, filename=filename,
+                                      actor=admin.username)
+    changes = portfolio.diff_revisions(session, previous, revision)
+    return RevisionUploaded.model_validate(
+        {**RevisionPublic.model_validate(revision).model_dump(by_alias=True),
+         "changes": DiffPublic(old=previous.number, new=revision.number, **changes)})
 
 
 @router.get("/{building_id}/revisions/{old}/diff/{new}", response_model=DiffPublic)
