@@ -120,10 +120,12 @@ def get_revision(session: Session, building: Building, number: int) -> Revision:
 
 def query_elements(session: Session, revision: Revision, *, kind: str | None = None,
                    storey: str | None = None, space: str | None = None,
-                   ifc_class: str | None = None, limit: int = 100, offset: int = 0
-                   ) -> tuple[list[ElementRow], int]:
+                   ifc_class: str | None = None, global_ids: list[str] | None = None,
+                   limit: int = 100, offset: int = 0) -> tuple[list[ElementRow], int]:
     """Elements of a revision matching the filters, and how many match in all."""
     where = [ElementRow.revision_id == revision.id]
+    if global_ids is not None:
+        where.append(ElementRow.global_id.in_(global_ids))
     if kind:
         where.append(ElementRow.kind == kind)
     if storey:

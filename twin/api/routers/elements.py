@@ -68,17 +68,17 @@ def _page(rows: list[ElementRow], total: int, limit: int, offset: int) -> Page[E
 
 
 def _rows(session: Session, revision: Revision, ids: list[str]) -> list[ElementPublic]:
-    found = {r.global_id: r for r in portfolio.query_elements(session, revision, limit=100_000)[0]
-             if r.global_id in set(ids)}
+    """The rows of ``ids``, in that order."""
+    rows, _ = portfolio.query_elements(session, revision, global_ids=ids, limit=len(ids) or 1)
+    found = {r.global_id: r for r in rows}
     return [ElementPublic.model_validate(found[i]) for i in ids if i in found]
 
 
 def _one(session: Session, revision: Revision, global_id: str, kind: str) -> ElementRow:
-    rows, _ = portfolio.query_elements(session, revision, kind=kind, limit=100_000)
-    for row in rows:
-        if row.global_id == global_id:
-            return row
-    raise NotFoundError(f"no {kind} {global_id} in this building")
+    rows, _ = portfolio.query_elements(session, revision, kind=kind, global_ids=[global_id])
+    if not rows:
+        raise NotFoundError(f"no {kind} {global_id} in this building")
+    return rows[0]
 
 
 def _graph(request: Request, revision: Revision) -> nx.MultiDiGraph:
