@@ -12,7 +12,7 @@ import datetime
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bim_models.sample_catalogue import CITY_GRADE_LIMITS, LEADER_VARIANTS, ROOM_USES
@@ -75,12 +75,23 @@ class Assignment:
 
 
 #: Header of ``allocations.csv`` and of the ``allocations`` sheet.
-ALLOCATION_COLUMNS = tuple(f.name for f in fields(Assignment))
+#: CSV/XLSX header -> Assignment field. The first eleven columns are the compliance import
+#: format (README, "Allocation import format"); the rest are extra columns it keeps.
+_HEADER_FIELDS = {
+    "person_id": "staff_id", "name": "name", "department": "department",
+    "org_level": "tier", "subordinate": "subordinate", "grade": "grade", "status": "status",
+    "status_date": "status_date", "room": "room_number", "from": "assigned_from",
+    "to": "assigned_to", "room_global_id": "room_global_id", "organisation": "organisation",
+    "register_area": "register_area",
+}
+ALLOCATION_COLUMNS = tuple(_HEADER_FIELDS)
+if set(_HEADER_FIELDS.values()) != {f.name for f in fields(Assignment)}:
+    raise RuntimeError("allocation headers and Assignment fields disagree")
 
 
 def allocation_row(row: Assignment) -> list[str]:
-    """The CSV cells of ``row`` (``register_area`` with one decimal, empty when unknown)."""
-    cells = [getattr(row, name) for name in ALLOCATION_COLUMNS[:-1]]
+    """The CSV cells of ``row`` in header order (``register_area`` with one decimal)."""
+    cells = [getattr(row, _HEADER_FIELDS[h]) for h in ALLOCATION_COLUMNS[:-1]]
     return [*cells, "" if row.register_area is None else f"{row.register_area:.1f}"]
 
 
@@ -294,10 +305,11 @@ def write_allocations(assignments: Sequence[Assignment], folder: str | Path
     sheet = book.active
     sheet.title = "allocations"
     sheet.append(ALLOCATION_COLUMNS)
-    dated = {"status_date", "assigned_from", "assigned_to"}
+    dated = {"status_date", "from", "to"}
     for a in assignments:
-        sheet.append([(datetime.date.fromisoformat(v) if v else None) if k in dated else v
-                      for k, v in zip(ALLOCATION_COLUMNS, astuple(a), strict=True)])
+        values = ((h, getattr(a, _HEADER_FIELDS[h])) for h in ALLOCATION_COLUMNS)
+        sheet.append([(datetime.date.fromisoformat(v) if v else None) if h in dated else v
+                      for h, v in values])
     grades = book.create_sheet("grades")
     for row in (("grade", "limit_m2 (市级)"), *CITY_GRADE_LIMITS.items()):
         grades.append(row)
