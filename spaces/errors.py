@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["GraphExportError", "SpacesError", "UnknownElementError"]
+__all__ = ["GraphExportError", "RuleSetError", "SpacesError", "UnknownElementError",
+           "UnknownGradeError"]
 
 
 class SpacesError(Exception):
@@ -24,3 +25,15 @@ class UnknownElementError(SpacesError, KeyError):
 
 class GraphExportError(SpacesError):
     """The graph could not be written in the requested format."""
+
+
+class RuleSetError(SpacesError):
+    """A rule set that cannot be read or used: bad file, unknown tier, figure not encoded."""
+
+
+class UnknownGradeError(RuleSetError):
+    """A grade that the rule set's tier does not have; ``valid`` lists the grades it has."""
+
+    def __init__(self, message: str, grade: str, tier: str | None, valid: tuple[str, ...]):
+        super().__init__(message)
+        self.grade, self.tier, self.valid = grade, tier, valid

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from bim_models import BuildingModel
 from spaces import open_building, summarise, write_graph
-from twin.errors import exit_code_for
+from twin.errors import InvalidInputError, exit_code_for
 from twin.report import print_summary
 from twin.settings import Settings
 
@@ -207,6 +207,72 @@ def demo(
         stdout.print(f"    {username:12} {password:24} {role}", highlight=False)
     if serve_api:
         _serve(settings)
+
+
+@app.command()
+@reports_errors
+def compliance(
+    model_file: Annotated[Path, typer.Option("--model", help="The building's .ifc file.")],
+    allocations: Annotated[Path, typer.Option(help="Allocations .csv or .xlsx.")],
+    day: Annotated[str | None, typer.Option("--date", help="Day judged (default today).")]
+    = None,
+    rules: Annotated[str | None, typer.Option(help="Rule set key (cn-2014, cn-1999, uk-2016, "
+                                                   "us-2025) or a .toml file; default: the "
+                                                   "Chinese edition in force on the day.")]
+    = None,
+    tolerance: Annotated[float | None, typer.Option(help="Tolerance, m².")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")]
+    = "table",
+    out: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,
+    no_cache: NoCache = False,
+) -> None:
+    """Judge every office against the office-space standard, from a model and allocations."""
+    from datetime import date
+
+    from spaces.allocations import read_allocations
+    from spaces.compliance import assess, room_facts, room_labels
+    from spaces.rules import bundled_rule_sets, load_rule_set, rule_set_for
+    from twin.compliance_report import print_report, report_csv, report_json
+
+    if output_format not in ("table", "csv", "json"):
+        raise InvalidInputError(f"unknown format {output_format!r}; use table, csv or json")
+    try:
+        when = date.fromisoformat(day) if day else date.today()
+    except ValueError as exc:
+        raise InvalidInputError(f"--date {day!r} is not an ISO date (YYYY-MM-DD)") from exc
+    if rules is None:
+        rule_set = rule_set_for(when)
+    elif rules.endswith(".toml"):
+        rule_set = load_rule_set(rules)
+    elif rules in bundled_rule_sets():
+        rule_set = bundled_rule_sets()[rules]
+    else:
+        raise InvalidInputError(f"unknown rule set {rules!r}; bundled: "
+                                f"{', '.join(bundled_rule_sets())}, or a .toml file")
+    if tolerance is not None:
+        rule_set = rule_set.with_tolerance(tolerance)
+    model, _graph = _load(model_file, no_cache)
+    rooms = room_facts(model)
+
+    def check(grade: str, org_level: str, subordinate: bool) -> None:
+        rule_set.limit(grade, org_level, subordinate=subordinate)
+
+    imported = read_allocations(allocations, rooms=room_labels(rooms), check_grade=check)
+    report = assess(rooms, imported, rule_set, day=when)
+    if output_format == "table" and out is None:
+        print_report(stdout, report, imported.problems)
+        return
+    text = report_csv(report) if output_format == "csv" else report_json(report)
+    if output_format == "table":
+        text = report_csv(report)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        stderr.print(f"wrote {out}", highlight=False)
+    else:
+        sys.stdout.write(text)
+    for problem in imported.problems:
+        stderr.print(f"row {problem.row} refused ({problem.column}={problem.value!r}): "
+                     f"{problem.reason}", highlight=False)
 
 
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)

@@ -1,0 +1,247 @@
+"""Office-space compliance: a verdict per room and findings per person, each explained.
+
+Room verdicts (``VERDICTS``):
+
+``compliant``         an office whose occupants' limits cover its area
+``over``              an office with one occupant, larger than that person's limit
+``shared_over``       an office with several occupants, larger than the sum of their limits
+``vacant``            an office nobody holds on the day
+``not_office_space``  a room held as an office that the model says is not an office
+
+Flags on a room: ``under_used`` (an open-plan office holding fewer people than it has desks,
+one per 9 m²), ``area_discrepancy`` (its area sources differ by more than the threshold).
+Person findings: ``multiple_offices`` (holds more than one room) and ``not_reclaimed`` (left
+by transfer or retirement more than the rule set's reclaim period ago and still holds a room).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from spaces.allocations import Allocations
+
+__all__ = [
+    "AREA_SOURCES",
+    "VERDICTS",
+    "ComplianceReport",
+    "PersonFinding",
+    "RoomFacts",
+    "RoomVerdict",
+    "assess",
+    "is_office_use",
+    "room_facts",
+    "room_labels",
+]
+
+VERDICTS = ("compliant", "over", "shared_over", "vacant", "not_office_space")
+#: Where a room's area can come from; the default preference order of :func:`assess`.
+AREA_SOURCES = ("geometry", "qto", "register")
+_OPEN_PLAN_M2_PER_DESK = 9.0
+
+
+def is_office_use(long_name: str | None, object_type: str | None) -> bool:
+    """True if the model calls the space an office (English or Chinese)."""
+    text = f"{long_name or ''} {object_type or ''}".lower()
+    return "office" in text or "办公" in text
+
+
+@dataclass(frozen=True, slots=True)
+class RoomFacts:
+    """What the model says about a space (from :func:`spaces.summary.element_index` rows)."""
+
+    global_id: str
+    name: str
+    storey: str | None
+    long_name: str | None
+    object_type: str | None
+    area_geometry: float | None
+    area_qto: float | None
+
+    @property
+    def is_office(self) -> bool:
+        """Whether the model calls it an office."""
+        return is_office_use(self.long_name, self.object_type)
+
+    @property
+    def is_open_plan(self) -> bool:
+        """Open-plan offices (judged per desk for under-use)."""
+        text = f"{self.long_name or ''} {self.object_type or ''}".lower()
+        return "open" in text
+
+
+@dataclass(frozen=True, slots=True)
+class RoomVerdict:
+    """The verdict on one room, with its evidence."""
+
+    global_id: str
+    room: str
+    storey: str | None
+    verdict: str
+    occupants: tuple[str, ...]
+    limit_m2: float | None
+    area_used: float | None
+    area_source: str | None
+    areas: dict[str, float | None]
+    excess_m2: float | None
+    excess_pct: float | None
+    reason: str
+    rules: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFinding:
+    """A finding about a person: ``kind`` is multiple_offices or not_reclaimed."""
+
+    person_id: str
+    name: str
+    department: str
+    kind: str
+    rooms: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class ComplianceReport:
+    """All verdicts and findings for one day under one rule set."""
+
+    day: date
+    rule_set: str
+    rooms: list[RoomVerdict] = field(default_factory=list)
+    people: list[PersonFinding] = field(default_factory=list)
+
+    def by_verdict(self) -> dict[str, list[RoomVerdict]]:
+        """Room verdicts grouped by verdict key."""
+        groups: dict[str, list[RoomVerdict]] = {v: [] for v in VERDICTS}
+        for verdict in self.rooms:
+            groups[verdict.verdict].append(verdict)
+        return groups
+
+
+def room_facts(model) -> list[RoomFacts]:
+    """The :class:`RoomFacts` of every space of a :class:`bim_models.BuildingModel`."""
+    storeys = {gid: s.name for gid, s in model.storeys.items()}
+    return [RoomFacts(gid, s.name or gid, storeys.get(s.storey), s.long_name, s.object_type,
+                      s.area_geometry, s.area_qto_net)
+            for gid, s in model.spaces.items()]
+
+
+def room_labels(rooms: Iterable[RoomFacts]) -> dict[str, str]:
+    """Label -> GlobalId for the import: each space's name (``""`` if two share it) and id."""
+    labels: dict[str, str] = {}
+    for room in rooms:
+        labels[room.name] = "" if room.name in labels else room.global_id
+        labels[room.global_id] = room.global_id
+    return labels
+
+
+def _choose_area(facts: RoomFacts, register: float | None, preference: Sequence[str]
+                 ) -> tuple[float | None, str | None, dict[str, float | None]]:
+    areas = {"geometry": facts.area_geometry, "qto": facts.area_qto, "register": register}
+    for source in preference:
+        if areas.get(source) is not None:
+            return areas[source], source, areas
+    return None, None, areas
+
+
+def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
+           day: date, area_preference: Sequence[str] = AREA_SOURCES,
+           discrepancy_m2: float = 1.0) -> ComplianceReport:
+    """Judge every room and person on ``day`` under ``rule_set``.
+
+    Parameters
+    ----------
+    rooms : iterable of RoomFacts
+        The building's spaces.
+    allocations : Allocations
+        From :func:`spaces.allocations.read_allocations`.
+    rule_set : spaces.rules.RuleSet
+        Gives each person's limit (``rule_set.limit(grade, org_level, subordinate=...)``), the
+        tolerance and the reclaim period.
+    day : date
+        The day judged; assignments open on that day count.
+    area_preference : sequence of str
+        Order in which area sources are tried: ``geometry`` (measured from the model's
+        solid), ``qto`` (the file's NetFloorArea), ``register`` (the import's register area).
+    discrepancy_m2 : float, default 1.0
+        Sources further apart than this flag the room with ``area_discrepancy``.
+
+    Returns
+    -------
+    ComplianceReport
+    """
+    people = allocations.people
+    holders: dict[str, list[str]] = defaultdict(list)
+    held_by: dict[str, list[str]] = defaultdict(list)
+    register: dict[str, float] = {}
+    for a in allocations.assignments:
+        if a.holds_on(day):
+            holders[a.space].append(a.person_id)
+            held_by[a.person_id].append(a.space)
+        if a.register_area is not None:
+            register[a.space] = a.register_area
+    by_post: dict[tuple[str, str, bool], object] = {}  # many people share a post
+    limits = {}
+    for pid, p in people.items():
+        post = (p.grade, p.org_level, p.subordinate)
+        if post not in by_post:
+            by_post[post] = rule_set.limit(p.grade, p.org_level, subordinate=p.subordinate)
+        limits[pid] = by_post[post]
+    tolerance = float(getattr(rule_set, "tolerance_m2", 0.0) or 0.0)
+    report = ComplianceReport(day=day, rule_set=rule_set.key)
+    names: dict[str, str] = {}
+    for facts in rooms:
+        names[facts.global_id] = facts.name
+        occupants = tuple(sorted(set(holders.get(facts.global_id, ()))))
+        area, source, areas = _choose_area(facts, register.get(facts.global_id),
+                                           area_preference)
+        known = [v for v in areas.values() if v is not None]
+        flags = ["area_discrepancy"] if known and max(known) - min(known) > discrepancy_m2 \
+            else []
+        if not occupants:
+            if facts.is_office:
+                report.rooms.append(RoomVerdict(
+                    facts.global_id, facts.name, facts.storey, "vacant", (), None, area,
+                    source, areas, None, None, "an office nobody holds on this day",
+                    flags=tuple(flags)))
+            continue
+        limit = sum(limits[p].area_m2 for p in occupants)
+        rules = tuple(sorted({limits[p].explanation for p in occupants}))
+        if not facts.is_office:
+            verdict, reason = "not_office_space", (
+                f"held as an office by {len(occupants)} but the model calls it "
+                f"{facts.long_name or facts.object_type or 'something else'}")
+        elif area is None:
+            verdict, reason = "compliant", "no area known for this room: not judged"
+        elif area > limit + tolerance + 1e-6:
+            verdict = "over" if len(occupants) == 1 else "shared_over"
+            reason = (f"{area:.2f} m² ({source}) exceeds the limit {limit:.2f} m² of "
+                      f"{len(occupants)} occupant(s) by {area - limit:.2f} m²")
+        else:
+            verdict, reason = "compliant", (f"{area:.2f} m² ({source}) within the limit "
+                                            f"{limit:.2f} m²")
+        if facts.is_open_plan and area and len(occupants) < area // _OPEN_PLAN_M2_PER_DESK:
+            flags.append("under_used")
+        excess = area - limit if verdict in ("over", "shared_over") else None
+        report.rooms.append(RoomVerdict(
+            facts.global_id, facts.name, facts.storey, verdict, occupants, limit, area, source,
+            areas, round(excess, 3) if excess is not None else None,
+            round(100 * excess / limit, 1) if excess is not None and limit else None, reason,
+            rules, tuple(flags)))
+    reclaim = timedelta(days=int(getattr(rule_set, "reclaim_days", 31) or 31))
+    for pid, person in sorted(people.items()):
+        held = tuple(names.get(s, s) for s in held_by.get(pid, ()))
+        if len(held) > 1:
+            report.people.append(PersonFinding(
+                pid, person.name, person.department, "multiple_offices", held,
+                f"holds {len(held)} rooms: one person, one office"))
+        if held and person.status != "active" and person.status_date is not None \
+                and day - person.status_date > reclaim:
+            report.people.append(PersonFinding(
+                pid, person.name, person.department, "not_reclaimed", held,
+                f"{person.status} on {person.status_date.isoformat()}, room not taken back "
+                f"within {reclaim.days} days"))
+    return report

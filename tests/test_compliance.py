@@ -1,0 +1,158 @@
+"""Compliance on the sample building: exactly the cases the generator planted, nothing else."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bim_models.sample import generate_sample
+from bim_models.sample_people import SAMPLE_DATE, plan_people, sample_cases
+from spaces import open_building
+from spaces.allocations import AllocationImportError, read_allocations
+from spaces.compliance import assess, room_facts, room_labels
+from spaces.rules import rule_set_for
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compliance")
+    plan, files = generate_sample(folder / "office.ifc")
+    model, _ = open_building(files.ifc, cache_dir=folder / "cache")
+    rooms = room_facts(model)
+    rule_set = rule_set_for(SAMPLE_DATE)
+
+    def check(grade, org_level, subordinate):
+        rule_set.limit(grade, org_level, subordinate=subordinate)
+
+    imported = read_allocations(files.allocations_csv, rooms=room_labels(rooms),
+                                check_grade=check)
+    report = assess(rooms, imported, rule_set, day=SAMPLE_DATE)
+    return plan, files, rooms, imported, report, sample_cases(plan, plan_people(plan))
+
+
+def _rooms(report, verdict):
+    return sorted(v.room for v in report.rooms if v.verdict == verdict)
+
+
+def test_the_import_of_the_sample_is_clean(sample):
+    _, _, _, imported, _, _ = sample
+    assert imported.problems == []
+    assert len(imported.people) > 100
+
+
+def test_rule_set_in_force_on_the_sample_date_is_2014(sample):
+    assert sample[4].rule_set == "cn-2014"
+
+
+@pytest.mark.parametrize("verdict,case", [
+    ("over", "single_over"), ("shared_over", "shared_over"), ("vacant", "empty_offices"),
+    ("not_office_space", "non_office_use"),
+])
+def test_room_verdicts_are_exactly_the_planted_cases(sample, verdict, case):
+    _, _, _, _, report, cases = sample
+    assert cases[case], f"the sample plants {case}"
+    assert _rooms(report, verdict) == cases[case]
+
+
+def test_every_other_office_is_compliant(sample):
+    _, _, _, _, report, cases = sample
+    assert _rooms(report, "compliant") == sorted(cases["single_within"] +
+                                                 cases["shared_within"])
+
+
+def test_person_findings_are_exactly_the_planted_cases(sample):
+    _, _, _, _, report, cases = sample
+    multiple = sorted(p.person_id for p in report.people if p.kind == "multiple_offices")
+    reclaim = sorted(p.person_id for p in report.people if p.kind == "not_reclaimed")
+    assert multiple == cases["two_offices"]
+    assert reclaim == sorted(cases["retired_open"] + cases["transferred_open"])
+    assert not set(cases["transferred_reclaimed"]) & set(reclaim)
+
+
+def test_under_used_open_offices_are_flagged(sample):
+    _, _, _, _, report, cases = sample
+    flagged = sorted(v.room for v in report.rooms if "under_used" in v.flags)
+    assert flagged == cases["under_used_open_offices"]
+
+
+def test_each_verdict_explains_itself(sample):
+    report = sample[4]
+    over = next(v for v in report.rooms if v.verdict == "over")
+    assert over.area_source == "geometry" and over.limit_m2 > 0
+    assert over.excess_m2 == pytest.approx(over.area_used - over.limit_m2, abs=1e-3)
+    assert "exceeds the limit" in over.reason and over.rules[0].startswith("cn-2014")
+
+
+def test_xlsx_import_equals_csv_import(sample):
+    _, files, rooms, imported, _, _ = sample
+    from_xlsx = read_allocations(files.allocations_xlsx, rooms=room_labels(rooms))
+    assert from_xlsx.problems == []
+    assert from_xlsx.assignments == imported.assignments
+    assert from_xlsx.people.keys() == imported.people.keys()
+
+
+def test_bad_rows_are_listed_and_good_rows_kept(sample, tmp_path):
+    _, files, rooms, _, _, _ = sample
+    rule_set = rule_set_for(SAMPLE_DATE)
+    header = "person_id,name,department,org_level,subordinate,grade,status,status_date," \
+             "room,from,to"
+    lines = [header,
+             "P1,甲,办公室,市,no,正局(处)级,active,,GF-002,2020-01-01,",
+             "P2,乙,办公室,市,no,正局(处)级,active,,ZZ-999,2020-01-01,",
+             "P3,丙,办公室,市,no,大领导,active,,GF-003,2020-01-01,",
+             "P4,丁,办公室,市,no,副局(处)级,active,,GF-004,2020-13-01,",
+             "P5,戊,办公室,市,no,副局(处)级,active,,GF-004,2021-01-01,2020-01-01",
+             "P1,甲,办公室,市,no,正局(处)级,active,,GF-002,2021-01-01,",
+             "P6,己,办公室,市,maybe,副局(处)级,active,,GF-004,2021-01-01,",
+             "P7,庚,办公室,市,no,副局(处)级,gone,,GF-004,2021-01-01,",
+             "P8,辛,办公室,市,no,副局(处)级,retired,,GF-004,2021-01-01,"]
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def check(grade, org_level, subordinate):
+        rule_set.limit(grade, org_level, subordinate=subordinate)
+
+    imported = read_allocations(path, rooms=room_labels(rooms), check_grade=check)
+    assert list(imported.people) == ["P1"] and len(imported.assignments) == 1
+    reasons = {p.row: (p.column, p.reason) for p in imported.problems}
+    assert reasons[3][0] == "room" and "no space" in reasons[3][1]
+    assert reasons[4][0] == "grade"
+    assert reasons[5][0] == "from" and "ISO date" in reasons[5][1]
+    assert reasons[6][0] == "to" and "ends before" in reasons[6][1]
+    assert reasons[7][0] == "from" and "overlaps row 2" in reasons[7][1]
+    assert reasons[8][0] == "subordinate" and reasons[9][0] == "status"
+    assert reasons[10][0] == "status_date"
+    with pytest.raises(AllocationImportError, match="missing columns: grade"):
+        broken = tmp_path / "broken.csv"
+        broken.write_text(header.replace(",grade", "") + "\n", encoding="utf-8")
+        read_allocations(broken, rooms={})
+
+
+def test_cli_writes_the_csv_report(sample, tmp_path):
+    _, files, _, _, report, _ = sample
+    env = dict(os.environ, TWIN_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "compliance", "--model", str(files.ifc),
+         "--allocations", str(files.allocations_csv), "--date", SAMPLE_DATE.isoformat(),
+         "--format", "csv"], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert {"global_id", "room", "occupants", "area_used", "area_source", "limit", "verdict",
+            "excess_m2", "reason"} <= set(rows[0])
+    assert sorted(r["room"] for r in rows if r["verdict"] == "over") == _rooms(report, "over")
+    bad = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "compliance", "--model", str(files.ifc),
+         "--allocations", str(files.allocations_csv), "--rules", "cn-2031"],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert bad.returncode == 2 and "unknown rule set 'cn-2031'" in bad.stderr
+    as_json = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "compliance", "--model", str(files.ifc),
+         "--allocations", str(files.allocations_csv), "--date", SAMPLE_DATE.isoformat(),
+         "--format", "json"], capture_output=True, text=True, env=env, timeout=300,
+        check=False)
+    assert json.loads(as_json.stdout)["rule_set"] == "cn-2014"
