@@ -316,3 +316,78 @@ def test_parse_limits_refuse_the_file_and_keep_the_server(tmp_path, limits, mess
         assert message in response.json()["error"]["message"]
         assert local.get("/buildings", headers=headers).json()["total"] == 0
         assert local.get("/health").status_code == 200
+
+
+def _sample_cases():
+    from bim_models.sample import plan_sample
+    from bim_models.sample_people import plan_people, sample_cases
+
+    plan = plan_sample()
+    return sample_cases(plan, plan_people(plan))
+
+
+@pytest.mark.parametrize("user,allowed", [("admin", True), ("housing", True),
+                                          ("manager", True), ("maintenance", False),
+                                          ("viewer", False)])
+def test_compliance_per_role(client, tokens, user, allowed):
+    response = client.get("/buildings/1/compliance?date=2026-11-01",
+                          headers=auth(tokens, user))
+    assert response.status_code == (200 if allowed else 403)
+
+
+def test_compliance_of_the_demo_building_finds_the_planted_cases(client, tokens):
+    cases = _sample_cases()
+    body = client.get("/buildings/1/compliance?date=2026-11-01",
+                      headers=auth(tokens, "housing")).json()
+    assert body["rule_set"] == "cn-2014"
+    assert body["counts"]["over"] == len(cases["single_over"])
+    assert body["counts"]["shared_over"] == len(cases["shared_over"])
+    assert body["counts"]["vacant"] == len(cases["empty_offices"])
+    over = client.get("/buildings/1/compliance?date=2026-11-01&verdict=over",
+                      headers=auth(tokens, "manager")).json()
+    assert sorted(r["room"] for r in over["rooms"]) == cases["single_over"]
+    bad = client.get("/buildings/1/compliance?rules=cn-2031", headers=auth(tokens, "manager"))
+    assert bad.status_code == 422
+
+
+def test_housing_officer_edits_allocations_with_history(client, tokens):
+    headers = auth(tokens, "housing")
+    cases = _sample_cases()
+    retired = cases["retired_open"][0]
+    stored = client.get("/buildings/1/allocations", headers=headers).json()
+    row = next(a for a in stored["assignments"] if a["person_id"] == retired and a["end"] is None)
+    assert client.patch(f"/buildings/1/allocations/{row['id']}", json={"end": "2026-10-01"},
+                        headers=auth(tokens, "maintenance")).status_code == 403
+    edited = client.patch(f"/buildings/1/allocations/{row['id']}", json={"end": "2026-10-01"},
+                          headers=headers)
+    assert edited.status_code == 200 and edited.json()["end"] == "2026-10-01"
+    body = client.get("/buildings/1/compliance?date=2026-11-01", headers=headers).json()
+    assert retired not in [p["person_id"] for p in body["people"]
+                           if p["kind"] == "not_reclaimed"]
+    history = client.get("/buildings/1/allocations/history", headers=headers).json()
+    last = history[-1]
+    assert last["action"] == "allocations.edit" and last["actor"] == "housing"
+    assert last["detail"]["before"]["end"] is None
+    assert last["detail"]["after"]["end"] == "2026-10-01"
+    wrong = client.patch(f"/buildings/1/allocations/{row['id']}", json={"end": "1999-01-01"},
+                         headers=headers)
+    assert wrong.status_code == 422
+
+
+def test_allocation_import_lists_bad_rows(client, tokens, settings):
+    headers = auth(tokens, "housing")
+    source = (settings.data_dir / "sample" / "allocations.csv").read_text(encoding="utf-8-sig")
+    lines = source.splitlines()
+    broken = lines[:3] + [lines[3].replace(",GF-", ",XX-")]
+    response = client.post("/buildings/1/allocations",
+                           files={"file": ("a.csv", "\n".join(broken).encode())},
+                           headers=headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["assignments"] == 2 and len(body["problems"]) == 1
+    assert body["problems"][0]["column"] == "room"
+    assert client.post("/buildings/1/allocations", files={"file": ("a.txt", b"x")},
+                       headers=headers).status_code == 422
+    restored = client.post("/buildings/1/allocations",
+                           files={"file": ("a.csv", source.encode())}, headers=headers)
+    assert restored.json()["problems"] == []

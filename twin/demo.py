@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from bim_models.sample import generate_sample
 from spaces import element_index, open_building
+from spaces.allocations import read_allocations
+from spaces.compliance import room_labels
 from twin.settings import Settings
-from twin.storage import accounts, portfolio
+from twin.storage import accounts, housing, portfolio
 from twin.storage.database import Database, migrate
 from twin.storage.tables import Building, User
 from twin.uploads import store_model_file
@@ -67,6 +69,12 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                 building = portfolio.create_building(session, name=DEMO_BUILDING,
                                                      parsed=parsed, filename=model_path.name,
                                                      actor="demo")
+                session.flush()
+                step("importing the allocations")
+                allocations = read_allocations(
+                    model_path.parent / "allocations.csv",
+                    rooms=room_labels(housing.room_facts_of(session, building)))
+                housing.replace_allocations(session, building, allocations, actor="demo")
             for username, (role, password) in DEMO_USERS.items():
                 if session.scalar(select(User).where(User.username == username)) is None:
                     accounts.add_user(session, username=username, password=password,

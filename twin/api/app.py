@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from twin.api.errors import install_error_handlers
-from twin.api.routers import buildings, elements, system
+from twin.api.routers import buildings, elements, housing, system
 from twin.settings import Settings, get_settings
 from twin.storage.database import Database, migrate
 
@@ -35,6 +35,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "equipment: portfolio, model revisions, spaces, equipment.")
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (system, buildings, elements):
+    for module in (system, buildings, elements, housing):
         app.include_router(module.router)
     return app

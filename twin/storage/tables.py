@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "ROLES",
+    "AllocationRow",
     "ApiToken",
+    "PersonRow",
     "AuditEntry",
     "Base",
     "Building",
@@ -34,7 +36,7 @@ class Base(DeclarativeBase):
     """Declarative base; ``type_annotation_map`` keeps JSON portable (SQLite, PostgreSQL)."""
 
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON,
-                           datetime: DateTime(timezone=True)}
+                           datetime: DateTime(timezone=True), date: Date}
 
 
 class Building(Base):
@@ -142,3 +144,38 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]]
+
+
+class PersonRow(Base):
+    """A member of staff whose rooms a building's allocations record."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("building_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(200))
+    org_level: Mapped[str] = mapped_column(String(30))
+    subordinate: Mapped[bool]
+    grade: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    status_date: Mapped[date | None]
+    extra: Mapped[dict[str, Any]]
+
+
+class AllocationRow(Base):
+    """A room assignment: ``person_id`` holds space ``space`` from ``start`` to ``end``."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (Index("ix_allocations_building_space", "building_id", "space"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
+    person_id: Mapped[str] = mapped_column(String(100))
+    space: Mapped[str] = mapped_column(String(22))
+    room: Mapped[str] = mapped_column(String(100))
+    start: Mapped[date | None]
+    end: Mapped[date | None]
+    register_area: Mapped[float | None]
