@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 # The storage tests start a real PostgreSQL server; install Debian's package if missing.
 bash scripts/ensure-postgres.sh || exit 1
+# PDF reports are tested with Chinese text: install a CJK font if missing.
+bash scripts/ensure-fonts.sh || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff" && ruff check . || exit 1

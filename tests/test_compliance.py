@@ -156,3 +156,23 @@ def test_cli_writes_the_csv_report(sample, tmp_path):
          "--format", "json"], capture_output=True, text=True, env=env, timeout=300,
         check=False)
     assert json.loads(as_json.stdout)["rule_set"] == "cn-2014"
+
+
+def test_cli_writes_the_rectification_pdf_and_xlsx(sample, tmp_path):
+    _, files, _, _, _, _ = sample
+    env = dict(os.environ, TWIN_CACHE_DIR=str(tmp_path / "cache"))
+    for fmt in ("pdf", "xlsx"):
+        out = tmp_path / f"report.{fmt}"
+        result = subprocess.run(
+            [sys.executable, "-m", "twin.cli", "compliance", "--model", str(files.ifc),
+             "--allocations", str(files.allocations_csv), "--date", SAMPLE_DATE.isoformat(),
+             "--format", fmt, "--out", str(out)], capture_output=True, text=True, env=env,
+            timeout=300, check=False)
+        assert result.returncode == 0, result.stderr
+        assert out.stat().st_size > 1000
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    missing_out = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "compliance", "--model", str(files.ifc),
+         "--allocations", str(files.allocations_csv), "--format", "pdf"],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert missing_out.returncode == 2 and "needs --out" in missing_out.stderr

@@ -221,7 +221,8 @@ def compliance(
                                                    "Chinese edition in force on the day.")]
     = None,
     tolerance: Annotated[float | None, typer.Option(help="Tolerance, m².")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, csv or json.")]
+    output_format: Annotated[str, typer.Option(
+        "--format", help="table, csv, json, or the rectification report: xlsx, html, pdf.")]
     = "table",
     out: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,
     no_cache: NoCache = False,
@@ -234,8 +235,11 @@ def compliance(
     from spaces.rules import bundled_rule_sets, load_rule_set, rule_set_for
     from twin.compliance_report import print_report, report_csv, report_json
 
-    if output_format not in ("table", "csv", "json"):
-        raise InvalidInputError(f"unknown format {output_format!r}; use table, csv or json")
+    if output_format not in ("table", "csv", "json", "xlsx", "html", "pdf"):
+        raise InvalidInputError(f"unknown format {output_format!r}; use table, csv, json, "
+                                f"xlsx, html or pdf")
+    if output_format in ("xlsx", "html", "pdf") and out is None:
+        raise InvalidInputError(f"--format {output_format} needs --out FILE")
     try:
         when = date.fromisoformat(day) if day else date.today()
     except ValueError as exc:
@@ -261,6 +265,19 @@ def compliance(
     report = assess(rooms, imported, rule_set, day=when)
     if output_format == "table" and out is None:
         print_report(stdout, report, imported.problems)
+        return
+    if output_format in ("xlsx", "html", "pdf"):
+        from twin import rectification
+
+        if output_format == "xlsx":
+            rectification.write_xlsx(report, imported, out)
+        elif output_format == "pdf":
+            rectification.write_pdf(report, imported, out, model=model, graph=_graph)
+        else:
+            plans = rectification.render_verdict_plans(report, model, _graph,
+                                                       out.parent / f"{out.stem}-plans")
+            rectification.write_html(report, imported, out, plans=plans)
+        stderr.print(f"wrote {out}", highlight=False)
         return
     text = report_csv(report) if output_format == "csv" else report_json(report)
     if output_format == "table":
