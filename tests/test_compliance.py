@@ -176,3 +176,41 @@ def test_cli_writes_the_rectification_pdf_and_xlsx(sample, tmp_path):
          "--allocations", str(files.allocations_csv), "--format", "pdf"],
         capture_output=True, text=True, env=env, timeout=300, check=False)
     assert missing_out.returncode == 2 and "needs --out" in missing_out.stderr
+
+
+def test_utilisation_per_room_storey_department_and_building(sample):
+    from spaces.utilisation import utilisation
+
+    _, _, rooms, imported, report, cases = sample
+    rows, under = utilisation(rooms, imported, day=SAMPLE_DATE)
+    by_level = {}
+    for row in rows:
+        by_level.setdefault(row.level, []).append(row)
+    (building,) = by_level["building"]
+    offices = [r for r in rooms if r.is_office]
+    assert building.rooms == len(offices) == len(by_level["room"])
+    holding = {p for a in imported.assignments if a.holds_on(SAMPLE_DATE)
+               for p in [a.person_id] if any(a.space == r.global_id for r in offices)}
+    assert building.people == len(holding)
+    assert sum(r.rooms for r in by_level["storey"]) == building.rooms
+    assert building.m2_per_person == pytest.approx(building.area_m2 / building.people)
+    under_rooms = {r.key for r in under}
+    assert set(cases["empty_offices"]) <= under_rooms  # nobody at their desks
+    open_plan = {r.key: r for r in by_level["room"] if r.key in cases["under_used_open_offices"]}
+    assert open_plan and all(r.occupancy < 1.0 for r in open_plan.values())  # desks free
+    assert all(r.occupancy < 0.6 for r in under)
+    assert [r.occupancy for r in under] == sorted(r.occupancy for r in under)
+
+
+def test_cli_utilisation_lists_the_under_used_offices(sample, tmp_path):
+    _, files, _, _, _, cases = sample
+    env = dict(os.environ, TWIN_CACHE_DIR=str(tmp_path / "cache"), COLUMNS="200")
+    result = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "utilisation", "--model", str(files.ifc),
+         "--allocations", str(files.allocations_csv), "--date", SAMPLE_DATE.isoformat()],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "building" in result.stdout and "department" in result.stdout
+    listed = result.stdout.split("under-used offices")[1]
+    for room in cases["empty_offices"]:
+        assert room in listed

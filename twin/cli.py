@@ -292,6 +292,56 @@ def compliance(
                      f"{problem.reason}", highlight=False)
 
 
+@app.command()
+@reports_errors
+def utilisation(
+    model_file: Annotated[Path, typer.Option("--model", help="The building's .ifc file.")],
+    allocations: Annotated[Path, typer.Option(help="Allocations .csv or .xlsx.")],
+    day: Annotated[str | None, typer.Option("--date", help="Day measured (default today).")]
+    = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Under-used below this "
+                                                                    "share of desks taken.")]
+    = 0.6,
+    no_cache: NoCache = False,
+) -> None:
+    """Office utilisation from allocations: per storey, department and building."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from spaces.allocations import read_allocations
+    from spaces.compliance import room_facts, room_labels
+    from spaces.utilisation import utilisation as measure
+
+    try:
+        when = date.fromisoformat(day) if day else date.today()
+    except ValueError as exc:
+        raise InvalidInputError(f"--date {day!r} is not an ISO date (YYYY-MM-DD)") from exc
+    model, _graph = _load(model_file, no_cache)
+    rooms = room_facts(model)
+    imported = read_allocations(allocations, rooms=room_labels(rooms))
+    planned = {gid: int(s.psets.get("Pset_SpaceOccupancyRequirements", {}).get(
+        "OccupancyNumber")) for gid, s in model.spaces.items()
+        if isinstance(s.psets.get("Pset_SpaceOccupancyRequirements", {}).get(
+            "OccupancyNumber"), int | float)}
+    rows, under = measure(rooms, imported, day=when, planned=planned, threshold=threshold)
+    table = Table(title=f"Office utilisation on {when}")
+    for column in ("level", "name", "offices", "people", "desks", "area m²", "m²/person",
+                   "people/desk"):
+        table.add_column(column, justify="left" if column in ("level", "name") else "right")
+    for row in rows:
+        if row.level == "room":
+            continue
+        table.add_row(row.level, row.key, str(row.rooms), str(row.people), str(row.desks),
+                      f"{row.area_m2:.1f}",
+                      "—" if row.m2_per_person is None else f"{row.m2_per_person:.1f}",
+                      "—" if row.occupancy is None else f"{row.occupancy:.2f}")
+    stdout.print(table)
+    stdout.print(f"under-used offices (< {threshold:.0%} of desks taken): "
+                 + (", ".join(f"{r.key} ({r.people}/{r.desks})" for r in under) or "none"),
+                 highlight=False)
+
+
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
