@@ -142,6 +142,17 @@ def test_demo_prepares_the_sample_building_and_its_users(tmp_path):
     assert (folder / "sample" / "sample-truth.json").is_file()
     assert (folder / "sample" / "allocations.csv").is_file()
     assert timings[1] < timings[0]  # no generation or parsing the second time
+    stored = subprocess.run([*TWIN, "compliance", "1", "--date", "2026-11-01", "--format",
+                             "csv"], capture_output=True, text=True, env=env, timeout=300,
+                            check=False)
+    assert stored.returncode == 0, stored.stderr
+    import csv
+
+    verdicts = [row["verdict"] for row in csv.DictReader(stored.stdout.splitlines())]
+    assert "over" in verdicts and "vacant" in verdicts
+    missing = subprocess.run([*TWIN, "compliance", "7"], capture_output=True, text=True,
+                             env=env, timeout=300, check=False)
+    assert missing.returncode == 2 and "no building 7" in missing.stderr
 
 
 def test_sample_command_writes_the_model_and_refuses_impossible_sizes(tmp_path):

@@ -212,8 +212,13 @@ def demo(
 @app.command()
 @reports_errors
 def compliance(
-    model_file: Annotated[Path, typer.Option("--model", help="The building's .ifc file.")],
-    allocations: Annotated[Path, typer.Option(help="Allocations .csv or .xlsx.")],
+    building: Annotated[int | None, typer.Argument(
+        help="A building id of the server's database (instead of --model/--allocations).",
+        show_default=False)] = None,
+    model_file: Annotated[Path | None, typer.Option("--model",
+                                                    help="The building's .ifc file.")] = None,
+    allocations: Annotated[Path | None, typer.Option(help="Allocations .csv or .xlsx.")]
+    = None,
     day: Annotated[str | None, typer.Option("--date", help="Day judged (default today).")]
     = None,
     rules: Annotated[str | None, typer.Option(help="Rule set key (cn-2014, cn-1999, uk-2016, "
@@ -227,7 +232,11 @@ def compliance(
     out: Annotated[Path | None, typer.Option(help="Write the report to this file.")] = None,
     no_cache: NoCache = False,
 ) -> None:
-    """Judge every office against the office-space standard, from a model and allocations."""
+    """Judge every office against the office-space standard.
+
+    Either a building stored on the server (``twin compliance 1``, with the allocations
+    imported there) or straight from files (``--model M.ifc --allocations A.csv``).
+    """
     from datetime import date
 
     from spaces.allocations import read_allocations
@@ -255,13 +264,18 @@ def compliance(
                                 f"{', '.join(bundled_rule_sets())}, or a .toml file")
     if tolerance is not None:
         rule_set = rule_set.with_tolerance(tolerance)
-    model, _graph = _load(model_file, no_cache)
-    rooms = room_facts(model)
+    if building is not None:
+        model, _graph, rooms, imported = _stored_building(building, no_cache)
+    elif model_file is None or allocations is None:
+        raise InvalidInputError("give a building id, or both --model and --allocations")
+    else:
+        model, _graph = _load(model_file, no_cache)
+        rooms = room_facts(model)
 
-    def check(grade: str, org_level: str, subordinate: bool) -> None:
-        rule_set.limit(grade, org_level, subordinate=subordinate)
+        def check(grade: str, org_level: str, subordinate: bool) -> None:
+            rule_set.limit(grade, org_level, subordinate=subordinate)
 
-    imported = read_allocations(allocations, rooms=room_labels(rooms), check_grade=check)
+        imported = read_allocations(allocations, rooms=room_labels(rooms), check_grade=check)
     report = assess(rooms, imported, rule_set, day=when)
     if output_format == "table" and out is None:
         print_report(stdout, report, imported.problems)
@@ -290,6 +304,24 @@ def compliance(
     for problem in imported.problems:
         stderr.print(f"row {problem.row} refused ({problem.column}={problem.value!r}): "
                      f"{problem.reason}", highlight=False)
+
+
+def _stored_building(building_id: int, no_cache: bool):
+    """Model, graph, room facts and allocations of a building in the server's database."""
+    from twin.storage import housing, portfolio
+
+    settings = _settings()
+    with _database() as database, database.session() as session:
+        building = portfolio.get_building(session, building_id, None)
+        revision = portfolio.latest_revision(session, building)
+        rooms = housing.room_facts_of(session, building)
+        imported = housing.load_allocations(session, building)
+    files = sorted(settings.models_dir.glob(f"{revision.sha256}.*"))
+    if not files:
+        raise InvalidInputError(f"the model file of building {building_id} is missing from "
+                                f"{settings.models_dir}")
+    model, graph = _load(files[0], no_cache)
+    return model, graph, rooms, imported
 
 
 @app.command()
