@@ -17,7 +17,7 @@ by transfer or retirement more than the rule set's reclaim period ago and still 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,6 +31,7 @@ __all__ = [
     "RoomFacts",
     "RoomVerdict",
     "assess",
+    "attached_rooms",
     "is_office_use",
     "room_facts",
     "room_labels",
@@ -40,6 +41,40 @@ VERDICTS = ("compliant", "over", "shared_over", "vacant", "not_office_space")
 #: Where a room's area can come from; the default preference order of :func:`assess`.
 AREA_SOURCES = ("geometry", "qto", "register")
 _OPEN_PLAN_M2_PER_DESK = 9.0
+
+
+def _use_text(long_name: str | None, object_type: str | None) -> str:
+    return f"{long_name or ''} {object_type or ''}".lower()
+
+
+def is_rest_room(room: RoomFacts) -> bool:
+    """A rest room (休息室) that belongs inside an office's limit."""
+    text = _use_text(room.long_name, room.object_type)
+    return "rest" in text or "休息" in text
+
+
+def is_wc(room: RoomFacts) -> bool:
+    """A WC (卫生间) that may count inside an office's limit up to the rule set's size."""
+    text = _use_text(room.long_name, room.object_type)
+    return "wc" in text.split() or "卫生间" in text or "ensuite" in text
+
+
+def attached_rooms(graph, rooms: Iterable[RoomFacts]) -> dict[str, list[RoomFacts]]:
+    """Rest rooms and WCs reached only through an office: office GlobalId -> those rooms.
+
+    A room counts as attached when every door of it leads to the same single office.
+    """
+    from spaces.queries import neighbours
+
+    by_id = {r.global_id: r for r in rooms}
+    attached: dict[str, list[RoomFacts]] = defaultdict(list)
+    for room in by_id.values():
+        if not (is_rest_room(room) or is_wc(room)) or room.global_id not in graph:
+            continue
+        reached = neighbours(graph, room.global_id, through_doors_only=True)
+        if len(reached) == 1 and reached[0] in by_id and by_id[reached[0]].is_office:
+            attached[reached[0]].append(room)
+    return dict(attached)
 
 
 def is_office_use(long_name: str | None, object_type: str | None) -> bool:
@@ -149,7 +184,8 @@ def _choose_area(facts: RoomFacts, register: float | None, preference: Sequence[
 
 def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
            day: date, area_preference: Sequence[str] = AREA_SOURCES,
-           discrepancy_m2: float = 1.0) -> ComplianceReport:
+           discrepancy_m2: float = 1.0,
+           attached: Mapping[str, Sequence[RoomFacts]] | None = None) -> ComplianceReport:
     """Judge every room and person on ``day`` under ``rule_set``.
 
     Parameters
@@ -168,6 +204,10 @@ def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
         solid), ``qto`` (the file's NetFloorArea), ``register`` (the import's register area).
     discrepancy_m2 : float, default 1.0
         Sources further apart than this flag the room with ``area_discrepancy``.
+    attached : mapping of str to sequence of RoomFacts, optional
+        Rest rooms and WCs belonging to an office (see :func:`attached_rooms`): their area
+        counts inside the office's limit; a WC larger than the rule set's ``wc_max_m2`` is
+        flagged ``wc_over_size``.
 
     Returns
     -------
@@ -210,6 +250,15 @@ def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
             continue
         limit = sum(limits[p].area_m2 for p in occupants)
         rules = tuple(sorted({limits[p].explanation for p in occupants}))
+        extras = (attached or {}).get(facts.global_id, ())
+        if area is not None and extras:
+            inside = [(r, r.area_geometry or r.area_qto or 0.0) for r in extras]
+            area += sum(a for _, a in inside)
+            source = f"{source}+attached"
+            wc_max = float(getattr(rule_set, "wc_max_m2", 0.0) or 0.0)
+            if any(is_wc(r) and wc_max and a > wc_max + 1e-6 for r, a in inside):
+                flags.append("wc_over_size")
+            rules += tuple(f"includes {r.name} ({a:.2f} m²)" for r, a in inside)
         if not facts.is_office:
             verdict, reason = "not_office_space", (
                 f"held as an office by {len(occupants)} but the model calls it "

@@ -214,3 +214,25 @@ def test_cli_utilisation_lists_the_under_used_offices(sample, tmp_path):
     listed = result.stdout.split("under-used offices")[1]
     for room in cases["empty_offices"]:
         assert room in listed
+
+
+def test_rest_rooms_and_wcs_count_inside_the_limit():
+    from spaces.allocations import Allocations, Person
+    from spaces.allocations import Assignment as Held
+    from spaces.compliance import RoomFacts
+
+    rule_set = rule_set_for(SAMPLE_DATE)
+    office = RoomFacts("O", "9F-001", "9F", "Office", "office", 20.0, 20.0)
+    rest = RoomFacts("R", "9F-001a", "9F", "Rest room", "rest", 3.0, 3.0)
+    wc = RoomFacts("W", "9F-001b", "9F", "WC", "wc", 7.0, 7.0)
+    people = Allocations()
+    people.people["P"] = Person("P", "甲", "办公室", "市", False, "正局(处)级", "active", None)
+    people.assignments.append(Held("P", "O", "9F-001", None, None, None, 2))
+    plain = assess([office], people, rule_set, day=SAMPLE_DATE)
+    assert plain.rooms[0].verdict == "compliant"  # 20 m² against 24 m²
+    with_rest = assess([office, rest, wc], people, rule_set, day=SAMPLE_DATE,
+                       attached={"O": [rest, wc]})
+    verdict = next(v for v in with_rest.rooms if v.global_id == "O")
+    assert verdict.verdict == "over" and verdict.area_used == pytest.approx(30.0)
+    assert verdict.area_source == "geometry+attached" and "wc_over_size" in verdict.flags
+    assert any("9F-001a" in r for r in verdict.rules)

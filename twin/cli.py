@@ -240,7 +240,7 @@ def compliance(
     from datetime import date
 
     from spaces.allocations import read_allocations
-    from spaces.compliance import assess, room_facts, room_labels
+    from spaces.compliance import assess, attached_rooms, room_facts, room_labels
     from spaces.rules import bundled_rule_sets, load_rule_set, rule_set_for
     from twin.compliance_report import print_report, report_csv, report_json
 
@@ -276,7 +276,8 @@ def compliance(
             rule_set.limit(grade, org_level, subordinate=subordinate)
 
         imported = read_allocations(allocations, rooms=room_labels(rooms), check_grade=check)
-    report = assess(rooms, imported, rule_set, day=when)
+    report = assess(rooms, imported, rule_set, day=when,
+                    attached=attached_rooms(_graph, rooms))
     if output_format == "table" and out is None:
         print_report(stdout, report, imported.problems)
         return

@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from spaces.allocations import read_allocations
-from spaces.compliance import VERDICTS, assess, room_labels
+from spaces.compliance import VERDICTS, assess, attached_rooms, room_labels
 from spaces.errors import RuleSetError
 from spaces.rules import bundled_rule_sets, rule_set_for
 from twin.api.deps import SessionDep, SettingsDep, require_roles
@@ -153,7 +153,7 @@ def history(building_id: int, session: SessionDep, user: Reader) -> list[History
 
 
 @router.get("/compliance", response_model=ComplianceOut)
-def compliance(building_id: int, session: SessionDep, user: Reader,
+def compliance(building_id: int, request: Request, session: SessionDep, user: Reader,
                day: Annotated[date | None, Query(alias="date")] = None,
                rules: str | None = None, department: str | None = None,
                storey: str | None = None,
@@ -168,7 +168,9 @@ def compliance(building_id: int, session: SessionDep, user: Reader,
         raise InvalidInputError(f"no rule set {rules or 'in force on ' + str(when)}; "
                                 f"bundled: {', '.join(bundled_rule_sets())}") from exc
     stored = housing.load_allocations(session, building)
-    report = assess(housing.room_facts_of(session, building), stored, rule_set, day=when)
+    rooms = housing.room_facts_of(session, building)
+    graph = request.app.state.graphs.get(portfolio.latest_revision(session, building).sha256)
+    report = assess(rooms, stored, rule_set, day=when, attached=attached_rooms(graph, rooms))
     departments = {pid: p.department for pid, p in stored.people.items()}
     rooms = [asdict(v) for v in report.rooms
              if (verdict is None or v.verdict == verdict)
