@@ -46,3 +46,34 @@ def shared_graphs(shared_models):
     from spaces import build_graph
 
     return {name: build_graph(model) for name, model in shared_models.items()}
+
+
+@pytest.fixture(scope="session")
+def compliance_sample(tmp_path_factory):
+    """The sample building with its allocations and compliance report, built once.
+
+    A dict with ``plan``, ``files``, ``model``, ``graph``, ``rooms``, ``allocations`` (checked
+    against the rule set), ``report``, ``cases`` (what the generator planted) and ``tmp``.
+    """
+    from bim_models.sample import generate_sample
+    from bim_models.sample_people import SAMPLE_DATE, plan_people, sample_cases
+    from spaces import open_building
+    from spaces.allocations import read_allocations
+    from spaces.compliance import assess, room_facts, room_labels
+    from spaces.rules import rule_set_for
+
+    tmp = tmp_path_factory.mktemp("compliance")
+    plan, files = generate_sample(tmp / "office.ifc")
+    model, graph = open_building(files.ifc, cache_dir=tmp / "cache")
+    rooms = room_facts(model)
+    rule_set = rule_set_for(SAMPLE_DATE)
+
+    def check(grade, org_level, subordinate):
+        rule_set.limit(grade, org_level, subordinate=subordinate)
+
+    allocations = read_allocations(files.allocations_csv, rooms=room_labels(rooms),
+                                   check_grade=check)
+    report = assess(rooms, allocations, rule_set, day=SAMPLE_DATE)
+    return {"plan": plan, "files": files, "model": model, "graph": graph, "rooms": rooms,
+            "allocations": allocations, "report": report,
+            "cases": sample_cases(plan, plan_people(plan)), "tmp": tmp}

@@ -10,29 +10,17 @@ import sys
 
 import pytest
 
-from bim_models.sample import generate_sample
-from bim_models.sample_people import SAMPLE_DATE, plan_people, sample_cases
-from spaces import open_building
+from bim_models.sample_people import SAMPLE_DATE
 from spaces.allocations import AllocationImportError, read_allocations
-from spaces.compliance import assess, room_facts, room_labels
+from spaces.compliance import assess, room_labels
 from spaces.rules import rule_set_for
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("compliance")
-    plan, files = generate_sample(folder / "office.ifc")
-    model, _ = open_building(files.ifc, cache_dir=folder / "cache")
-    rooms = room_facts(model)
-    rule_set = rule_set_for(SAMPLE_DATE)
-
-    def check(grade, org_level, subordinate):
-        rule_set.limit(grade, org_level, subordinate=subordinate)
-
-    imported = read_allocations(files.allocations_csv, rooms=room_labels(rooms),
-                                check_grade=check)
-    report = assess(rooms, imported, rule_set, day=SAMPLE_DATE)
-    return plan, files, rooms, imported, report, sample_cases(plan, plan_people(plan))
+def sample(compliance_sample):
+    """(plan, files, rooms, allocations, report, planted cases) of the sample building."""
+    c = compliance_sample
+    return c["plan"], c["files"], c["rooms"], c["allocations"], c["report"], c["cases"]
 
 
 def _rooms(report, verdict):

@@ -23,23 +23,9 @@ from twin.rectification import (
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The sample building, its allocations and its compliance report, built once."""
-    from bim_models.sample import generate_sample
-    from bim_models.sample_people import SAMPLE_DATE
-    from spaces import open_building
-    from spaces.allocations import read_allocations
-    from spaces.compliance import assess, room_facts, room_labels
-    from spaces.rules import rule_set_for
-
-    tmp = tmp_path_factory.mktemp("rectification")
-    _, files = generate_sample(tmp / "office.ifc")
-    model, graph = open_building(files.ifc, cache_dir=tmp / "cache")
-    rooms = room_facts(model)
-    allocations = read_allocations(files.allocations_csv, rooms=room_labels(rooms))
-    report = assess(rooms, allocations, rule_set_for(SAMPLE_DATE), day=SAMPLE_DATE)
-    return {"model": model, "graph": graph, "allocations": allocations, "report": report,
-            "tmp": tmp}
+def sample(compliance_sample):
+    """The sample building's compliance report (built once per session, in conftest)."""
+    return compliance_sample
 
 
 def _counts(report) -> Counter:
