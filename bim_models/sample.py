@@ -14,15 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bim_models.authoring import SCHEMAS, build_two_room_model
+from bim_models.authoring import SCHEMAS
 from bim_models.errors import ModelError
 from bim_models.sample_catalogue import EQUIPMENT_ROLES
 from bim_models.sample_equipment import plan_equipment
 from bim_models.sample_ifc import write_plan_ifc
 from bim_models.sample_plan import SamplePlan, plan_layout
 
-__all__ = ["SampleFiles", "generate_sample", "plan_sample", "sample_truth",
-           "write_demo_building"]
+__all__ = ["SampleFiles", "generate_sample", "plan_sample", "sample_truth"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,11 +157,3 @@ def _write_people_and_devices(plan: SamplePlan, folder: Path, files: SampleFiles
     return SampleFiles(ifc=files.ifc, truth=files.truth, allocations_csv=csv_path,
                        allocations_xlsx=xlsx_path, devices=devices_path, faults=faults_path)
 
-
-def write_demo_building(path: Path | str, *, schema: str = "IFC4") -> Path:
-    """Write the small two-storey building of the tests to ``path`` (kept for quick demos)."""
-    if schema.upper() not in SCHEMAS:
-        raise ModelError(f"unknown schema {schema!r}; choose one of {', '.join(SCHEMAS)}")
-    model = build_two_room_model(schema=schema.upper())
-    model.write(str(path))
-    return Path(path)

@@ -6,6 +6,7 @@ All take the graph first and GlobalIds as strings; unknown ids raise
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import networkx as nx
@@ -137,8 +138,6 @@ def _position(graph: nx.MultiDiGraph, node: str) -> tuple[float, float, float] |
     if data.get("footprint") is not None and data.get("z_range") is not None:
         centre = data["footprint"].representative_point()
         return (centre.x, centre.y, data["z_range"][0])
-    if data.get("kind") == "storey":
-        return None
     return None
 
 
@@ -164,8 +163,7 @@ def path_between(graph: nx.MultiDiGraph, start: str, end: str) -> tuple[list[str
     for u, v, key in graph.edges(keys=True):
         if key in WALK_EDGES and "storey" not in (graph.nodes[u]["kind"], graph.nodes[v]["kind"]):
             a, b = _position(graph, u), _position(graph, v)
-            length = float(sum((p - q) ** 2 for p, q in zip(a, b, strict=True)) ** 0.5) \
-                if a is not None and b is not None else 1.0
+            length = math.dist(a, b) if a is not None and b is not None else 1.0
             walk.add_edge(u, v, length=length)
     try:
         nodes = nx.shortest_path(walk, start, end, weight="length")

@@ -294,9 +294,8 @@ def compliance(
             rectification.write_html(report, imported, out, plans=plans)
         stderr.print(f"wrote {out}", highlight=False)
         return
-    text = report_csv(report) if output_format == "csv" else report_json(report)
-    if output_format == "table":
-        text = report_csv(report)
+    # "table" written to a file is the CSV: a table is for the terminal.
+    text = report_json(report) if output_format == "json" else report_csv(report)
     if out is not None:
         out.write_text(text, encoding="utf-8")
         stderr.print(f"wrote {out}", highlight=False)
