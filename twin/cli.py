@@ -6,58 +6,31 @@ code 2, and never prints a traceback unless ``TWIN_DEBUG=1``.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import networkx as nx
 import typer
-from rich.console import Console
 
 from bim_models import BuildingModel
 from spaces import open_building, summarise, write_graph
-from twin.errors import InvalidInputError, exit_code_for
+from twin.cli_common import (
+    ModelFile,
+    NoCache,
+    app,
+    cli_settings,
+    open_database,
+    reports_errors,
+    stderr,
+    stdout,
+)
+from twin.errors import InvalidInputError
 from twin.report import print_summary
 from twin.settings import Settings
 
 __all__ = ["app", "main"]
-
-app = typer.Typer(
-    name="twin",
-    help="Facility twin: IFC office buildings as a graph of spaces and equipment.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-stdout = Console()
-stderr = Console(stderr=True)
-
-NoCache = Annotated[bool, typer.Option("--no-cache", help="Parse from scratch; skip the cache.")]
-ModelFile = Annotated[Path, typer.Argument(help="An .ifc or .ifczip file.", show_default=False)]
-
-
-def _fail(error: BaseException) -> None:
-    if os.environ.get("TWIN_DEBUG") == "1":
-        raise error
-    stderr.print(f"twin: error: {error}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(exit_code_for(error))
-
-
-def reports_errors(command):
-    """Decorator: turn any exception of a command into one line on stderr and an exit code."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except Exception as error:  # noqa: BLE001 - the CLI boundary: never show a traceback
-            _fail(error)
-    return wrapper
 
 
 def _load(path: Path, no_cache: bool) -> tuple[BuildingModel, nx.MultiDiGraph]:
@@ -150,11 +123,6 @@ def sample(
             stdout.print(f"{label:12} {path}", highlight=False)
 
 
-def _settings(**overrides) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(**values)
-
-
 def _serve(settings: Settings) -> None:
     import uvicorn
 
@@ -171,7 +139,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Run the API server (uvicorn) on the configured database and data folder."""
-    settings = _settings(host=host, port=port)
+    settings = cli_settings(host=host, port=port)
     stderr.print(f"serving on http://{settings.host}:{settings.port} (API docs at /docs)",
                  highlight=False)
     _serve(settings)
@@ -193,7 +161,7 @@ def demo(
     """
     from twin.demo import DEMO_USERS, prepare_demo
 
-    settings = _settings(host="127.0.0.1", port=port)
+    settings = cli_settings(host="127.0.0.1", port=port)
     with stderr.status("preparing the demo", spinner="dots") as status:
         state = prepare_demo(settings, schema=schema, step=lambda m: status.update(m))
     base = f"http://127.0.0.1:{port}"
@@ -310,8 +278,8 @@ def _stored_building(building_id: int, no_cache: bool):
     """Model, graph, room facts and allocations of a building in the server's database."""
     from twin.storage import housing, portfolio
 
-    settings = _settings()
-    with _database() as database, database.session() as session:
+    settings = cli_settings()
+    with open_database() as db, db.session() as session:
         building = portfolio.get_building(session, building_id, None)
         revision = portfolio.latest_revision(session, building)
         rooms = housing.room_facts_of(session, building)
@@ -391,7 +359,7 @@ def users_add(
     """Create an account, scoped to the given buildings."""
     from twin.storage import accounts
 
-    with _database() as database, database.session() as session:
+    with open_database() as db, db.session() as session:
         accounts.add_user(session, username=username, password=password, role=role,
                           actor="cli")
         session.flush()
@@ -406,7 +374,7 @@ def users_list() -> None:
     """List accounts."""
     from twin.storage import accounts
 
-    with _database() as database, database.session() as session:
+    with open_database() as db, db.session() as session:
         for user in accounts.list_users(session):
             scope = "all buildings" if user.all_buildings else \
                 ", ".join(str(b.building_id) for b in user.buildings) or "no buildings"
@@ -419,22 +387,9 @@ def users_remove(username: str) -> None:
     """Delete an account."""
     from twin.storage import accounts
 
-    with _database() as database, database.session() as session:
+    with open_database() as db, db.session() as session:
         accounts.remove_user(session, username, actor="cli")
     stderr.print(f"removed {username}", highlight=False)
-
-
-@contextlib.contextmanager
-def _database():
-    from twin.storage.database import Database, migrate
-
-    settings = _settings()
-    migrate(settings.resolved_database_url)
-    database = Database(settings.resolved_database_url)
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 @app.command()

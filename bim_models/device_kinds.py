@@ -1,0 +1,100 @@
+"""The description table of device kinds (Home Assistant style): what a reading of each kind
+means, its unit, state class, physical range and when a silent device counts as offline.
+
+The table is plain data shared by every layer: the ingest validates readings against it, the
+fault rules take their defaults from it, the viewer picks colour scales from it. Device
+identity (a stable ``serial-key``) is kept apart from this: a device *has* a kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEVICE_KINDS", "IFC_SENSOR_KINDS", "STATE_CLASSES", "DeviceKind", "get_device_kind"]
+
+#: Home Assistant's state classes: a level (``measurement``), a total that may go up and down
+#: (``total``) and a counter that only grows, save for a reset (``total_increasing``).
+STATE_CLASSES = ("measurement", "total", "total_increasing")
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceKind:
+    """One row of the description table.
+
+    Attributes
+    ----------
+    key : str
+        Stable name, e.g. ``"temperature"``.
+    unit : str
+        Unit of every reading of this kind (SI or the trade's customary one).
+    state_class : str
+        One of :data:`STATE_CLASSES`.
+    minimum, maximum : float
+        Physical range; readings outside are rejected. For a counter the maximum is its
+        roll-over.
+    offline_after_s : float
+        A device of this kind that sent nothing for this long is offline.
+    binary : bool
+        Values are 0 or 1 (on/off, alarm).
+    expects_change : bool
+        A live sensor of this kind normally changes value; a long run of identical values is a
+        stuck sensor.
+    """
+
+    key: str
+    unit: str
+    state_class: str
+    minimum: float
+    maximum: float
+    offline_after_s: float = 900.0
+    binary: bool = False
+    expects_change: bool = False
+
+    @property
+    def is_counter(self) -> bool:
+        """True for ``total_increasing`` kinds, whose readings may not go backwards."""
+        return self.state_class == "total_increasing"
+
+
+_KINDS = (
+    DeviceKind("temperature", "°C", "measurement", -40.0, 85.0, expects_change=True),
+    DeviceKind("humidity", "%", "measurement", 0.0, 100.0, expects_change=True),
+    DeviceKind("co2", "ppm", "measurement", 0.0, 10_000.0, expects_change=True),
+    DeviceKind("occupancy", "persons", "measurement", 0.0, 2_000.0),
+    DeviceKind("power", "kW", "measurement", -10_000.0, 10_000.0),
+    DeviceKind("energy", "kWh", "total_increasing", 0.0, 1e12),
+    DeviceKind("water", "m³", "total_increasing", 0.0, 1e12),
+    DeviceKind("flow", "m³/h", "measurement", 0.0, 100_000.0),
+    DeviceKind("pressure", "Pa", "measurement", -100_000.0, 2_000_000.0),
+    DeviceKind("damper_position", "%", "measurement", 0.0, 100.0),
+    DeviceKind("valve_position", "%", "measurement", 0.0, 100.0),
+    DeviceKind("status", "on/off", "measurement", 0.0, 1.0, binary=True),
+    DeviceKind("fault_code", "code", "measurement", 0.0, 65_535.0),
+    DeviceKind("smoke", "on/off", "measurement", 0.0, 1.0, binary=True),
+    DeviceKind("access_event", "count", "total_increasing", 0.0, 1e12, offline_after_s=86_400.0),
+)
+
+#: Every known kind by key.
+DEVICE_KINDS: dict[str, DeviceKind] = {kind.key: kind for kind in _KINDS}
+
+#: ``IfcSensorTypeEnum`` / ``IfcFlowMeterTypeEnum`` predefined types -> device kind.
+IFC_SENSOR_KINDS = {
+    "TEMPERATURESENSOR": "temperature", "HUMIDITYSENSOR": "humidity", "CO2SENSOR": "co2",
+    "OCCUPANCYSENSOR": "occupancy", "SMOKESENSOR": "smoke", "PRESSURESENSOR": "pressure",
+    "FLOWSENSOR": "flow", "MOVEMENTSENSOR": "occupancy", "ENERGYMETER": "energy",
+    "WATERMETER": "water", "GASMETER": "energy", "OILMETER": "energy", "ENERGYSENSOR": "power",
+}
+
+
+def get_device_kind(key: str) -> DeviceKind:
+    """The description of kind ``key``.
+
+    Raises
+    ------
+    KeyError
+        With the known kinds listed, for an unknown key.
+    """
+    try:
+        return DEVICE_KINDS[key]
+    except KeyError:
+        raise KeyError(f"unknown device kind {key!r}; known: {', '.join(DEVICE_KINDS)}") from None
