@@ -77,3 +77,30 @@ def compliance_sample(tmp_path_factory):
     return {"plan": plan, "files": files, "model": model, "graph": graph, "rooms": rooms,
             "allocations": allocations, "report": report,
             "cases": sample_cases(plan, plan_people(plan)), "tmp": tmp}
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """A data folder prepared by ``twin demo`` (sample building, users, devices), made once per
+    session; copy it with :func:`demo_copy` rather than changing it."""
+    from twin.demo import prepare_demo
+    from twin.settings import Settings
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    state = prepare_demo(Settings(data_dir=folder))
+    return folder, state
+
+
+@pytest.fixture(scope="module")
+def demo_copy(demo_template, tmp_path_factory):
+    """A private copy of the demo data folder for one test module: ``(Settings, DemoState)``."""
+    import dataclasses
+    import shutil
+
+    from twin.settings import Settings
+
+    source, state = demo_template
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    shutil.copytree(source, folder)
+    moved = dataclasses.replace(state, model_path=folder / state.model_path.relative_to(source))
+    return Settings(data_dir=folder), moved

@@ -12,6 +12,7 @@ from bim_models.sample import generate_sample
 from spaces import element_index, open_building
 from spaces.allocations import read_allocations
 from spaces.compliance import room_labels
+from twin.iot import registry
 from twin.settings import Settings
 from twin.storage import accounts, housing, portfolio
 from twin.storage.database import Database, migrate
@@ -75,6 +76,10 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                     model_path.parent / "allocations.csv",
                     rooms=room_labels(housing.room_facts_of(session, building)))
                 housing.replace_allocations(session, building, allocations, actor="demo")
+            if not registry.list_devices(session, building):
+                step("registering the sample's devices")
+                registry.add_devices(session, building, registry.devices_from_csv(
+                    model_path.parent / "devices.csv"), source="csv", actor="demo")
             for username, (role, password) in DEMO_USERS.items():
                 if session.scalar(select(User).where(User.username == username)) is None:
                     accounts.add_user(session, username=username, password=password,

@@ -11,6 +11,7 @@ __all__ = [
     "AuthError",
     "ConflictError",
     "InvalidInputError",
+    "TooLargeError",
     "NotFoundError",
     "PermissionDeniedError",
     "TwinError",
@@ -60,6 +61,12 @@ class InvalidInputError(TwinError):
     """The request or an uploaded file is malformed or too large."""
 
     code = "invalid"
+
+
+class TooLargeError(InvalidInputError):
+    """The request is larger than the server accepts."""
+
+    code = "too_large"
 
 
 #: Errors caused by the user's input: reported as one line, exit code 2.

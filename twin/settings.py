@@ -29,6 +29,22 @@ class Settings(BaseSettings):
         Largest IFC upload accepted, MiB.
     parse_timeout_s, parse_memory_mb : int
         Limits of the subprocess that parses an uploaded file.
+    mqtt_url : str, optional
+        ``mqtt://host:port`` of a broker: the server subscribes to ``<mqtt_prefix>/+/+`` and
+        the simulator publishes there. Without it, everything stays in the process.
+    simulate : bool
+        Run the reading simulator inside the server (``twin demo`` turns it on).
+    simulate_speed, simulate_backfill_hours, simulate_interval_s : float
+        Simulated seconds per wall second while catching up; how far back it starts; seconds
+        between readings of a device.
+    offline_check_s : float
+        How often devices are checked for silence (offline after their kind's interval).
+    retention_days : float
+        Raw readings older than this are deleted (rollups stay).
+    future_tolerance_s : float
+        How far ahead of the server's clock a reading's timestamp may be.
+    ingest_max_mb : int
+        Largest ingest request body, MiB.
     """
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", env_file=".env", extra="ignore")
@@ -44,6 +60,15 @@ class Settings(BaseSettings):
     parse_timeout_s: int = Field(default=300, ge=1)
     parse_memory_mb: int = Field(default=4096, ge=256)
     token_hours: int = Field(default=12, ge=1)
+    mqtt_prefix: str = Field(default="twin", pattern=r"^[A-Za-z0-9_-]+$")
+    simulate: bool = False
+    simulate_speed: float = Field(default=1.0, gt=0)
+    simulate_backfill_hours: float = Field(default=0.0, ge=0)
+    simulate_interval_s: float = Field(default=60.0, gt=0)
+    offline_check_s: float = Field(default=30.0, gt=0)
+    retention_days: float = Field(default=90.0, gt=0)
+    future_tolerance_s: float = Field(default=300.0, ge=0)
+    ingest_max_mb: int = Field(default=16, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

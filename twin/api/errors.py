@@ -18,14 +18,15 @@ from twin.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    TooLargeError,
     TwinError,
 )
 
 __all__ = ["error_body", "install_error_handlers"]
 
 _log = logging.getLogger(__name__)
-_STATUS = {NotFoundError: 404, PermissionDeniedError: 403, AuthError: 401, ConflictError: 409,
-           InvalidInputError: 422}
+_STATUS = {TooLargeError: 413, NotFoundError: 404, PermissionDeniedError: 403, AuthError: 401,
+           ConflictError: 409, InvalidInputError: 422}
 
 
 def error_body(code: str, message: str, detail: object = None) -> dict:

@@ -1,0 +1,316 @@
+"""The ingest: validate a batch of readings, store the good ones with their rollups and the
+devices' new state in one transaction, put the bad ones in the dead-letter table, then tell
+the event bus what changed.
+
+Every path in (HTTP batches, the MQTT subscriber, the in-process simulator) goes through
+:meth:`Ingestor.ingest`, so they share the checks and the guarantees:
+
+- good readings of a batch are kept even when others in it are refused;
+- a reading already stored (same device and timestamp) is stored once: readings newer than a
+  device's state cannot be duplicates, older ones are looked up first, and the table's
+  primary key is the last word (``ON CONFLICT DO NOTHING``);
+- rollups only ever see readings that were actually inserted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from bim_models.device_kinds import DEVICE_KINDS
+from twin.iot.bus import EventBus
+from twin.iot.records import DeviceRecord, DeviceState, StateChange
+from twin.iot.rollups import partials, recompute, upsert_sql
+from twin.iot.validation import Rejected, check_value, parse_item
+from twin.storage.database import Database
+
+__all__ = ["IngestResult", "Ingestor"]
+
+
+@dataclass
+class IngestResult:
+    """What became of a batch."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, the refusals by reason, and the first refusals in detail."""
+        return {"received": self.received, "stored": self.stored,
+                "duplicates": self.duplicates, "rejected": len(self.rejected),
+                "rejected_by_reason": dict(Counter(r.reason for r in self.rejected)),
+                "errors": [{"device": r.device, "reason": r.reason, "detail": r.detail}
+                           for r in self.rejected[:100]]}
+
+
+def _device_record(row: Mapping[str, Any]) -> DeviceRecord:
+    kind = DEVICE_KINDS[row["kind"]]
+    return DeviceRecord(id=row["id"], key=row["key"], building_id=row["building_id"],
+                        kind=kind, minimum=max(row["minimum"], kind.minimum),
+                        maximum=min(row["maximum"], kind.maximum),
+                        equipment=row["equipment"], space=row["space"], storey=row["storey"])
+
+
+_DEVICE_SQL = ("SELECT id, key, building_id, kind, minimum, maximum, equipment, space, storey "
+               "FROM devices")
+
+
+class Ingestor:
+    """Validates and stores readings and keeps every device's live state.
+
+    Parameters
+    ----------
+    database : Database
+        Where readings go.
+    bus : EventBus, optional
+        Receives a :class:`StateChange` for each device whose value or online flag changed.
+    clock : callable, optional
+        Seconds since the epoch (``time.time``); tests pass a controllable one.
+    future_tolerance_s : float
+        How far ahead of the clock a timestamp may be.
+    offline_after_s : mapping, optional
+        Per device kind, the silence after which a device is offline (default: the kind's).
+    """
+
+    def __init__(self, database: Database, *, bus: EventBus | None = None,
+                 clock: Callable[[], float] = time.time, future_tolerance_s: float = 300.0,
+                 offline_after_s: Mapping[str, float] | None = None) -> None:
+        self.database = database
+        self.bus = bus or EventBus()
+        self.clock = clock
+        self.future_tolerance_ms = int(future_tolerance_s * 1000)
+        self.offline_after_ms = {k: int(1000 * (offline_after_s or {}).get(k, v.offline_after_s))
+                                 for k, v in DEVICE_KINDS.items()}
+        self._lock = threading.Lock()
+        self._dialect = database.engine.dialect.name
+        self._mark = "?" if self._dialect == "sqlite" else "%s"
+        self.devices: dict[str, DeviceRecord] = {}
+        self.by_id: dict[int, DeviceRecord] = {}
+        self.states: dict[int, DeviceState] = {}
+        self.reload()
+
+    # -- registry and state ------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the registered devices and their stored state from the database."""
+        with self.database.engine.connect() as connection:
+            devices = [_device_record(r._mapping)
+                       for r in connection.execute(text(_DEVICE_SQL))]
+            states = {r[0]: DeviceState(r[1], r[2], r[3], r[4], bool(r[5]))
+                      for r in connection.execute(text(
+                          "SELECT device_id, value, last_changed, last_reported, last_updated, "
+                          "online FROM device_states"))}
+        with self._lock:
+            self.devices = {d.key: d for d in devices}
+            self.by_id = {d.id: d for d in devices}
+            self.states = states
+
+    def lookup(self, key: str) -> DeviceRecord | None:
+        """The device with serial key ``key`` (registered by any process), or None."""
+        device = self.devices.get(key)
+        if device is None:  # registered since we last looked (another worker, the API)?
+            with self.database.engine.connect() as connection:
+                row = connection.execute(text(_DEVICE_SQL + " WHERE key = :k"),
+                                         {"k": key}).first()
+            if row is not None:
+                device = _device_record(row._mapping)
+                self.devices[key], self.by_id[device.id] = device, device
+        return device
+
+    # -- ingest --------------------------------------------------------------------------
+
+    def ingest(self, items: Iterable[Any], *, source: str = "http",
+               allowed: Callable[[DeviceRecord], bool] | None = None,
+               building_id: int | None = None) -> IngestResult:
+        """Validate and store ``items`` (``{"device", "ts", "value"}`` objects).
+
+        Parameters
+        ----------
+        items : iterable
+            Incoming readings, as decoded from JSON.
+        source : str
+            ``"http"``, ``"mqtt"`` or ``"simulator"``, recorded with refusals.
+        allowed : callable, optional
+            Whether the sender may report for a device; refusals are ``not_permitted``.
+        building_id : int, optional
+            Recorded with refusals of devices not known.
+        """
+        result = IngestResult()
+        now_ms = int(self.clock() * 1000)
+        parsed: list[tuple[DeviceRecord, int, Any, Any]] = []
+        for item in items:
+            result.received += 1
+            got = parse_item(item)
+            if isinstance(got, Rejected):
+                result.rejected.append(got)
+                continue
+            key, ts, raw = got
+            device = self.lookup(key)
+            if device is None:
+                result.rejected.append(Rejected("unknown_device", f"no device {key!r} is "
+                                                "registered", key, item))
+            elif allowed is not None and not allowed(device):
+                result.rejected.append(Rejected("not_permitted", f"this token may not report "
+                                                f"for {key!r}", key, item))
+            else:
+                parsed.append((device, ts, raw, item))
+        parsed.sort(key=lambda p: (p[0].id, p[1]))
+        with self._lock:
+            changes = self._store(parsed, result, now_ms, source, building_id)
+        if self.bus.has_subscribers:
+            for change in changes:
+                self.bus.publish(change)
+        return result
+
+    def _store(self, parsed: list, result: IngestResult, now_ms: int, source: str,
+               building_id: int | None) -> list[StateChange]:
+        fresh: list[tuple[int, int, float]] = []
+        late: list[tuple[int, int, float]] = []
+        newest: dict[int, tuple[int, float]] = {}
+        valid = 0
+        for device, ts, raw, item in parsed:
+            state = self.states.get(device.id)
+            last = newest.get(device.id) or (
+                (state.last_reported, state.value) if state else None)
+            in_order = last is None or ts > last[0]
+            checked = check_value(device, raw, ts, now_ms=now_ms,
+                                  future_tolerance_ms=self.future_tolerance_ms,
+                                  previous=last[1] if last and in_order else None, item=item)
+            if isinstance(checked, Rejected):
+                result.rejected.append(checked)
+                continue
+            valid += 1
+            if in_order:
+                fresh.append((device.id, ts, checked))
+                newest[device.id] = (ts, checked)
+            elif not (ts == last[0] and device.id in newest):  # not twice in this batch
+                late.append((device.id, ts, checked))
+        with self.database.engine.begin() as connection:
+            late = self._unseen(connection, late)
+            rows = fresh + late
+            if rows:
+                inserted = connection.exec_driver_sql(
+                    f"INSERT INTO readings (device_id, ts, value) VALUES ({self._mark}, "
+                    f"{self._mark}, {self._mark}) ON CONFLICT DO NOTHING", rows).rowcount
+                if inserted is not None and 0 <= inserted < len(rows):
+                    # another writer stored some of these in between: rebuild from raw
+                    self._rebuild(connection, rows)
+                else:
+                    connection.exec_driver_sql(upsert_sql(self._dialect), partials(rows))
+            changes = self._new_states(newest, now_ms)
+            if changes:
+                self._save_states(connection, changes)
+            if result.rejected:
+                self._dead_letters(connection, result.rejected, now_ms, source, building_id)
+        result.stored = len(rows)
+        result.duplicates = valid - len(rows)
+        for change in changes:
+            self.states[change.device.id] = change.state
+        return changes
+
+    def _unseen(self, connection: Connection, late: list) -> list:
+        """The late readings not stored yet (redeliveries and retries are)."""
+        if not late:
+            return late
+        unseen = []
+        query = (f"SELECT 1 FROM readings WHERE device_id = {self._mark} AND ts = {self._mark}")
+        for row in late:
+            if connection.exec_driver_sql(query, (row[0], row[1])).first() is None:
+                unseen.append(row)
+        return unseen
+
+    def _rebuild(self, connection: Connection, rows: list) -> None:
+        """Recompute, from raw readings, every bucket ``rows`` touch."""
+        m = self._mark
+        for device_id, resolution, bucket, *_ in partials(rows):
+            start = bucket * 1000
+            fresh = recompute(connection, device_id, start, start + resolution * 1000,
+                              resolution)
+            connection.exec_driver_sql(
+                f"DELETE FROM rollups WHERE device_id = {m} AND resolution = {m} "
+                f"AND bucket = {m}", (device_id, resolution, bucket))
+            connection.exec_driver_sql(upsert_sql(self._dialect), fresh)
+
+    def _new_states(self, newest: Mapping[int, tuple[int, float]],
+                    now_ms: int) -> list[StateChange]:
+        changes = []
+        for device_id, (ts, value) in newest.items():
+            old = self.states.get(device_id)
+            if old is None:
+                state = DeviceState(value, ts, ts, now_ms, True)
+            else:
+                changed = value != old.value
+                state = DeviceState(value, ts if changed else old.last_changed, ts,
+                                    now_ms if changed or not old.online else old.last_updated,
+                                    True)
+            changes.append(StateChange(self.by_id[device_id], state))
+        return changes
+
+    def _save_states(self, connection: Connection, changes: list[StateChange]) -> None:
+        m = self._mark
+        connection.exec_driver_sql(
+            "INSERT INTO device_states (device_id, value, last_changed, last_reported, "
+            f"last_updated, online) VALUES ({m}, {m}, {m}, {m}, {m}, {m}) "
+            "ON CONFLICT (device_id) DO UPDATE SET value = excluded.value, "
+            "last_changed = excluded.last_changed, last_reported = excluded.last_reported, "
+            "last_updated = excluded.last_updated, online = excluded.online",
+            [(c.device.id, c.state.value, c.state.last_changed, c.state.last_reported,
+              c.state.last_updated, c.state.online) for c in changes])
+
+    def _dead_letters(self, connection: Connection, rejected: list[Rejected], now_ms: int,
+                      source: str, building_id: int | None) -> None:
+        m = self._mark
+        connection.exec_driver_sql(
+            "INSERT INTO dead_letters (received_at, building_id, source, device, reason, "
+            f"detail, payload) VALUES ({m}, {m}, {m}, {m}, {m}, {m}, {m})",
+            [(now_ms, self._building_of(r.device, building_id), source,
+              None if r.device is None else str(r.device)[:200], r.reason, r.detail,
+              r.payload_text()) for r in rejected])
+
+    def _building_of(self, key: str | None, default: int | None) -> int | None:
+        device = self.devices.get(key) if isinstance(key, str) else None
+        return device.building_id if device else default
+
+    # -- offline detection and retention -------------------------------------------------
+
+    def check_offline(self) -> list[StateChange]:
+        """Mark devices silent for longer than their kind allows as offline; publish that."""
+        now_ms = int(self.clock() * 1000)
+        changes = []
+        with self._lock:
+            for device_id, state in self.states.items():
+                device = self.by_id.get(device_id)
+                if device is None or not state.online:
+                    continue
+                if now_ms - state.last_reported > self.offline_after_ms[device.kind.key]:
+                    new = DeviceState(state.value, state.last_changed, state.last_reported,
+                                      now_ms, False)
+                    changes.append(StateChange(device, new))
+            if changes:
+                with self.database.engine.begin() as connection:
+                    self._save_states(connection, changes)
+                for change in changes:
+                    self.states[change.device.id] = change.state
+        for change in changes:
+            self.bus.publish(change)
+        return changes
+
+    def prune(self, retention_days: float) -> int:
+        """Delete raw readings older than ``retention_days`` (rollups stay); rows deleted."""
+        cutoff = int((self.clock() - retention_days * 86400) * 1000)
+        deleted = 0
+        with self._lock, self.database.engine.begin() as connection:
+            for device_id in list(self.by_id):
+                deleted += connection.exec_driver_sql(
+                    f"DELETE FROM readings WHERE device_id = {self._mark} AND ts < {self._mark}",
+                    (device_id, cutoff)).rowcount or 0
+        return deleted
+

@@ -1,0 +1,82 @@
+"""Downsampled readings: 1 min, 1 h and 1 day buckets with count, min, max, sum (mean =
+sum / count), first and last (delta of a counter = last - first), kept current as data
+arrives by merging each batch's partial buckets into the stored ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, text
+
+__all__ = ["RESOLUTIONS", "merge_partials", "partials", "recompute", "upsert_sql"]
+
+#: Bucket widths in seconds.
+RESOLUTIONS = (60, 3600, 86400)
+
+#: A bucket: (device_id, resolution, bucket_s, count, min, max, sum, first, first_ts, last,
+#: last_ts), times of first/last in ms.
+Bucket = tuple[int, int, int, int, float, float, float, float, int, float, int]
+
+
+def partials(rows: Iterable[tuple[int, int, float]],
+             resolutions: Sequence[int] = RESOLUTIONS) -> list[Bucket]:
+    """The buckets of ``rows`` ``(device_id, ts_ms, value)``, one per device, width, start."""
+    acc: dict[tuple[int, int, int], list] = {}
+    for device, ts, value in rows:
+        for res in resolutions:
+            key = (device, res, ts // (res * 1000) * res)
+            b = acc.get(key)
+            if b is None:
+                acc[key] = [1, value, value, value, value, ts, value, ts]
+                continue
+            b[0] += 1
+            if value < b[1]:
+                b[1] = value
+            if value > b[2]:
+                b[2] = value
+            b[3] += value
+            if ts < b[5]:
+                b[4], b[5] = value, ts
+            if ts >= b[7]:
+                b[6], b[7] = value, ts
+    return [(d, r, s, *b) for (d, r, s), b in acc.items()]
+
+
+def merge_partials(a: Bucket, b: Bucket) -> Bucket:
+    """Two buckets of the same key as one (what the SQL upsert does)."""
+    first = (a[7], a[8]) if a[8] <= b[8] else (b[7], b[8])
+    last = (a[9], a[10]) if a[10] >= b[10] else (b[9], b[10])
+    return (a[0], a[1], a[2], a[3] + b[3], min(a[4], b[4]), max(a[5], b[5]), a[6] + b[6],
+            *first, *last)
+
+
+def upsert_sql(dialect: str) -> str:
+    """The statement merging one partial bucket into ``rollups`` (SQLite or PostgreSQL)."""
+    least, greatest = ("min", "max") if dialect == "sqlite" else ("LEAST", "GREATEST")
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = ", ".join([mark] * 11)
+    return (
+        "INSERT INTO rollups (device_id, resolution, bucket, count, min, max, sum, first, "
+        f"first_ts, last, last_ts) VALUES ({values}) "
+        "ON CONFLICT (device_id, resolution, bucket) DO UPDATE SET "
+        "count = rollups.count + excluded.count, "
+        f"min = {least}(rollups.min, excluded.min), max = {greatest}(rollups.max, excluded.max), "
+        "sum = rollups.sum + excluded.sum, "
+        "first = CASE WHEN excluded.first_ts < rollups.first_ts THEN excluded.first "
+        "ELSE rollups.first END, "
+        f"first_ts = {least}(rollups.first_ts, excluded.first_ts), "
+        "last = CASE WHEN excluded.last_ts >= rollups.last_ts THEN excluded.last "
+        "ELSE rollups.last END, "
+        f"last_ts = {greatest}(rollups.last_ts, excluded.last_ts)")
+
+
+def recompute(connection: Connection, device_id: int, start_ms: int, end_ms: int,
+              resolution: int) -> list[Bucket]:
+    """Buckets of one device recomputed from its raw readings in ``[start_ms, end_ms)``.
+
+    What the stored rollups must equal; used by tests and to rebuild rollups.
+    """
+    rows = connection.execute(
+        text("SELECT device_id, ts, value FROM readings WHERE device_id = :d AND ts >= :a "
+             "AND ts < :b ORDER BY ts"), {"d": device_id, "a": start_ms, "b": end_ms})
+    return sorted(partials(((r[0], r[1], r[2]) for r in rows), (resolution,)))

@@ -1,0 +1,119 @@
+"""The live pipeline inside a server process: the ingest, the offline monitor and raw-data
+retention, the MQTT subscriber (with ``TWIN_MQTT_URL``) and the simulator (with
+``TWIN_SIMULATE``). Started and stopped by the API's lifespan."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bim_models.sample_profiles import Fault
+from twin.iot.ingest import Ingestor
+from twin.iot.simulator import SimulatedDevice, Simulator
+from twin.iot.transports import MqttIngest, MqttPublisher
+from twin.settings import Settings
+from twin.storage.database import Database
+from twin.storage.iot_tables import DeviceRow
+
+__all__ = ["LiveRuntime", "load_fault_templates", "simulated_devices"]
+
+_log = logging.getLogger(__name__)
+
+
+def simulated_devices(database: Database, interval_s: float = 60.0,
+                      building_id: int | None = None) -> tuple[list[SimulatedDevice],
+                                                               dict[str, int]]:
+    """Registered devices that have a profile, and every device's building by key."""
+    with database.session() as session:
+        query = select(DeviceRow)
+        if building_id is not None:
+            query = query.where(DeviceRow.building_id == building_id)
+        rows = list(session.scalars(query))
+    devices = [SimulatedDevice.of(r.key, r.kind, r.profile, r.name, r.minimum, r.maximum,
+                                  interval_s) for r in rows if r.profile]
+    return devices, {r.key: r.building_id for r in rows}
+
+
+def load_fault_templates(path: Path) -> dict[str, Fault]:
+    """The AHU failures of a sample's ``faults.json`` by AHU name (their rooms and devices)."""
+    if not path.is_file():
+        return {}
+    faults = [Fault.from_dict(f) for f in json.loads(path.read_text(encoding="utf-8"))]
+    return {f.target: f for f in faults if f.kind == "ahu_failure"}
+
+
+class LiveRuntime:
+    """Owns the background threads of the live pipeline of one process."""
+
+    def __init__(self, settings: Settings, database: Database,
+                 ingestor: Ingestor | None = None) -> None:
+        self.settings = settings
+        self.ingestor = ingestor or Ingestor(
+            database, future_tolerance_s=settings.future_tolerance_s)
+        self.database = database
+        self.mqtt: MqttIngest | None = None
+        self.publisher: MqttPublisher | None = None
+        self.simulator: Simulator | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> LiveRuntime:
+        """Start the monitor, and the subscriber and simulator where configured."""
+        settings = self.settings
+        self._spawn("offline-monitor", self._monitor)
+        if settings.mqtt_url:
+            self.mqtt = MqttIngest(self.ingestor, settings.mqtt_url,
+                                   prefix=settings.mqtt_prefix).start()
+        if settings.simulate:
+            self.simulator = self._simulator()
+            self._spawn("simulator", lambda: self.simulator.run(self._stop))
+        return self
+
+    def _simulator(self) -> Simulator:
+        settings = self.settings
+        devices, buildings = simulated_devices(self.database, settings.simulate_interval_s)
+        if settings.mqtt_url:
+            self.publisher = MqttPublisher(settings.mqtt_url, buildings,
+                                           prefix=settings.mqtt_prefix)
+            send = self.publisher.send
+        else:
+            def send(items):
+                return self.ingestor.ingest(items, source="simulator")
+        newest = max((s.last_reported for s in self.ingestor.states.values()), default=0)
+        start = max(time.time() - settings.simulate_backfill_hours * 3600, newest / 1000)
+        speed = settings.simulate_speed if not settings.simulate_backfill_hours else \
+            max(settings.simulate_speed, 3600.0)
+        templates = load_fault_templates(settings.data_dir / "sample" / "faults.json")
+        _log.info("simulating %d devices", len(devices))
+        return Simulator(devices, send, start=start, speed=speed, templates=templates)
+
+    def _spawn(self, name: str, target) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _monitor(self) -> None:
+        last_prune = 0.0
+        while not self._stop.wait(self.settings.offline_check_s):
+            try:
+                self.ingestor.check_offline()
+                if time.time() - last_prune > 3600:
+                    self.ingestor.prune(self.settings.retention_days)
+                    last_prune = time.time()
+            except Exception:  # noqa: BLE001 - the monitor must survive a bad moment
+                _log.exception("offline check failed")
+
+    def stop(self) -> None:
+        """Stop everything, storing what the MQTT subscriber has buffered."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if self.publisher is not None:
+            self.publisher.close(timeout=5)
+        if self.mqtt is not None:
+            self.mqtt.stop()
