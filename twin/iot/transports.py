@@ -186,7 +186,7 @@ class MqttPublisher:
     transport. ``buildings`` maps device keys to building ids."""
 
     def __init__(self, url: str, buildings: Mapping[str, int], *, prefix: str = "twin",
-                 client_id: str = "twin-simulator") -> None:
+                 client_id: str = "twin-simulator", connect_timeout: float = 10.0) -> None:
         self.target = parse_mqtt_url(url)
         self.buildings, self.prefix = buildings, prefix
         self.client = _client(client_id, clean=False)
@@ -195,24 +195,51 @@ class MqttPublisher:
         if self.target.username:
             self.client.username_pw_set(self.target.username, self.target.password)
         self.client.reconnect_delay_set(0.2, 5)
+        self.connected = threading.Event()
+        self.client.on_connect = lambda *_args: self.connected.set()
+        self._lock = threading.Lock()
+        self._pending: set[int] = set()  # message ids the broker has not acknowledged
+        self._acked: set[int] = set()  # acknowledged before publish() returned their id
+        self.client.on_publish = self._on_publish
         self.client.connect_async(self.target.host, self.target.port, keepalive=30)
         self.client.loop_start()
-        self.last = None
+        if not self.connected.wait(connect_timeout):
+            _log.warning("no MQTT broker at %s yet; messages are queued until it answers", url)
+
+    def _on_publish(self, _client, _userdata, mid, _reason, _properties) -> None:
+        with self._lock:
+            if mid in self._pending:
+                self._pending.discard(mid)
+            else:
+                self._acked.add(mid)
 
     def send(self, items: list[dict[str, Any]]) -> None:
-        """Publish each reading as its own message."""
+        """Publish each reading as its own message (queued while the broker is away)."""
         for item in items:
             building = self.buildings.get(item["device"], 0)
-            self.last = self.client.publish(
-                f"{self.prefix}/{building}/{item['device']}",
-                json.dumps({"ts": item["ts"], "value": item["value"]}), qos=1)
+            mid = self.client.publish(f"{self.prefix}/{building}/{item['device']}",
+                                      json.dumps({"ts": item["ts"], "value": item["value"]}),
+                                      qos=1).mid
+            with self._lock:
+                if mid in self._acked:
+                    self._acked.discard(mid)
+                else:
+                    self._pending.add(mid)
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Wait for the last message to be acknowledged, then disconnect."""
-        if self.last is not None:
-            self.last.wait_for_publish(timeout)
+    @property
+    def unacknowledged(self) -> int:
+        """Messages the broker has not acknowledged yet."""
+        return len(self._pending)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Wait until the broker acknowledged every message, then disconnect; whether all
+        were acknowledged within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(0.02)
         self.client.disconnect()
         self.client.loop_stop()
+        return not self._pending
 
 
 class HttpSender:

@@ -26,7 +26,13 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from twin.api.deps import CurrentUser, SessionDep, require_roles
-from twin.errors import AuthError, InvalidInputError, NotFoundError, TooLargeError
+from twin.errors import (
+    AuthError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooLargeError,
+)
 from twin.iot import registry
 from twin.iot.ingest import Ingestor
 from twin.iot.query import read_series, space_values
@@ -192,7 +198,8 @@ def _permission(session, token: str | None, ingestor: Ingestor):
         return (lambda d: True) if building is None else (lambda d: d.building_id == building)
     user = session.get(User, row.user_id)
     if user is None or not user.active or user.role not in ("admin", "maintenance"):
-        raise AuthError("only devices, gateways, admins and maintenance staff send readings")
+        raise PermissionDeniedError("only devices, gateways, admins and maintenance staff "
+                                    "send readings")
     if user.all_buildings or user.role == "admin":
         return lambda d: True
     scope = {b.building_id for b in user.buildings}
