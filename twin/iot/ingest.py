@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -145,54 +146,88 @@ class Ingestor:
         """
         result = IngestResult()
         now_ms = int(self.clock() * 1000)
-        parsed: list[tuple[DeviceRecord, int, Any, Any]] = []
-        for item in items:
+        limit = now_ms + self.future_tolerance_ms
+        devices, numbers = self.devices, (int, float)
+        groups: dict[int, list[tuple[int, float, Any]]] = {}  # by device: (ts, value, item)
+        slow = []
+        for item in items:  # the fast path: well-formed readings of known devices in range
             result.received += 1
-            got = parse_item(item)
-            if isinstance(got, Rejected):
-                result.rejected.append(got)
+            try:
+                key, ts, raw = item["device"], item["ts"], item["value"]
+                device = devices.get(key) if type(key) is str else None
+            except (TypeError, KeyError, IndexError):
+                slow.append(item)
                 continue
-            key, ts, raw = got
-            device = self.lookup(key)
-            if device is None:
-                result.rejected.append(Rejected("unknown_device", f"no device {key!r} is "
-                                                "registered", key, item))
-            elif allowed is not None and not allowed(device):
-                result.rejected.append(Rejected("not_permitted", f"this token may not report "
-                                                f"for {key!r}", key, item))
+            if device is None or type(ts) not in numbers or type(raw) not in numbers or \
+                    not -1e11 < ts < 1e11 or (allowed is not None and not allowed(device)):
+                slow.append(item)
+                continue
+            ts_ms, value = round(ts * 1000), float(raw)
+            if not device.minimum <= value <= device.maximum or ts_ms > limit:
+                slow.append(item)
+                continue
+            group = groups.get(device.id)
+            if group is None:
+                groups[device.id] = group = []
+            group.append((ts_ms, value, item))
+        for item in slow:  # everything else, with the precise reason when refused
+            checked = self._check(item, allowed, now_ms)
+            if isinstance(checked, Rejected):
+                result.rejected.append(checked)
             else:
-                parsed.append((device, ts, raw, item))
-        parsed.sort(key=lambda p: (p[0].id, p[1]))
+                groups.setdefault(checked[0], []).append(checked[1:])
         with self._lock:
-            changes = self._store(parsed, result, now_ms, source, building_id)
+            changes = self._store(groups, result, now_ms, source, building_id)
         if self.bus.has_subscribers:
             for change in changes:
                 self.bus.publish(change)
         return result
 
-    def _store(self, parsed: list, result: IngestResult, now_ms: int, source: str,
+    def _check(self, item: Any, allowed: Callable[[DeviceRecord], bool] | None,
+               now_ms: int) -> tuple[int, int, float, Any] | Rejected:
+        got = parse_item(item)
+        if isinstance(got, Rejected):
+            return got
+        key, ts, raw = got
+        device = self.lookup(key)
+        if device is None:
+            return Rejected("unknown_device", f"no device {key!r} is registered", key, item)
+        if allowed is not None and not allowed(device):
+            return Rejected("not_permitted", f"this token may not report for {key!r}", key,
+                            item)
+        value = check_value(device, raw, ts, now_ms=now_ms,
+                            future_tolerance_ms=self.future_tolerance_ms, previous=None,
+                            item=item)
+        return value if isinstance(value, Rejected) else (device.id, ts, value, item)
+
+    def _store(self, groups: dict[int, list], result: IngestResult, now_ms: int, source: str,
                building_id: int | None) -> list[StateChange]:
+        """Store readings grouped by device; the state changes to publish."""
         fresh: list[tuple[int, int, float]] = []
         late: list[tuple[int, int, float]] = []
         newest: dict[int, tuple[int, float]] = {}
-        valid = 0
-        for device, ts, raw, item in parsed:
-            state = self.states.get(device.id)
-            last = newest.get(device.id) or (
-                (state.last_reported, state.value) if state else None)
-            in_order = last is None or ts > last[0]
-            checked = check_value(device, raw, ts, now_ms=now_ms,
-                                  future_tolerance_ms=self.future_tolerance_ms,
-                                  previous=last[1] if last and in_order else None, item=item)
-            if isinstance(checked, Rejected):
-                result.rejected.append(checked)
-                continue
-            valid += 1
-            if in_order:
-                fresh.append((device.id, ts, checked))
-                newest[device.id] = (ts, checked)
-            elif not (ts == last[0] and device.id in newest):  # not twice in this batch
-                late.append((device.id, ts, checked))
+        states, by_id, valid = self.states, self.by_id, 0
+        by_time = itemgetter(0)
+        for device_id, group in groups.items():
+            group.sort(key=by_time)  # nearly always in order already: linear
+            state = states.get(device_id)
+            last_ts, last_value = (state.last_reported, state.value) if state else (-1, None)
+            counter, in_batch = by_id[device_id].kind.is_counter, False
+            for ts, value, item in group:
+                if ts > last_ts:
+                    if counter and last_value is not None and value < last_value:
+                        device = by_id[device_id]
+                        result.rejected.append(Rejected(
+                            "counter_backwards", f"{value:g} after {last_value:g} "
+                            f"{device.kind.unit}", device.key, item))
+                        continue
+                    fresh.append((device_id, ts, value))
+                    last_ts, last_value, in_batch = ts, value, True
+                elif not (ts == last_ts and in_batch):  # else: twice in this batch
+                    late.append((device_id, ts, value))
+                valid += 1
+            if in_batch:
+                newest[device_id] = (last_ts, last_value)
         with self.database.engine.begin() as connection:
             late = self._unseen(connection, late)
             rows = fresh + late
@@ -217,14 +252,20 @@ class Ingestor:
         return changes
 
     def _unseen(self, connection: Connection, late: list) -> list:
-        """The late readings not stored yet (redeliveries and retries are)."""
+        """The late readings not stored yet (redeliveries and retries are): one range query
+        per device."""
         if not late:
             return late
-        unseen = []
-        query = (f"SELECT 1 FROM readings WHERE device_id = {self._mark} AND ts = {self._mark}")
+        by_device: dict[int, list] = {}
         for row in late:
-            if connection.exec_driver_sql(query, (row[0], row[1])).first() is None:
-                unseen.append(row)
+            by_device.setdefault(row[0], []).append(row)
+        unseen = []
+        query = (f"SELECT ts FROM readings WHERE device_id = {self._mark} AND ts >= {self._mark} "
+                 f"AND ts <= {self._mark}")
+        for device_id, rows in by_device.items():
+            low, high = min(r[1] for r in rows), max(r[1] for r in rows)
+            stored = {r[0] for r in connection.exec_driver_sql(query, (device_id, low, high))}
+            unseen.extend(r for r in rows if r[1] not in stored)
         return unseen
 
     def _rebuild(self, connection: Connection, rows: list) -> None:

@@ -4,8 +4,9 @@ arrives by merging each batch's partial buckets into the stored ones."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 __all__ = ["RESOLUTIONS", "merge_partials", "partials", "recompute", "upsert_sql"]
@@ -18,28 +19,35 @@ RESOLUTIONS = (60, 3600, 86400)
 Bucket = tuple[int, int, int, int, float, float, float, float, int, float, int]
 
 
-def partials(rows: Iterable[tuple[int, int, float]],
+def partials(rows: Sequence[tuple[int, int, float]],
              resolutions: Sequence[int] = RESOLUTIONS) -> list[Bucket]:
-    """The buckets of ``rows`` ``(device_id, ts_ms, value)``, one per device, width, start."""
-    acc: dict[tuple[int, int, int], list] = {}
-    for device, ts, value in rows:
-        for res in resolutions:
-            key = (device, res, ts // (res * 1000) * res)
-            b = acc.get(key)
-            if b is None:
-                acc[key] = [1, value, value, value, value, ts, value, ts]
-                continue
-            b[0] += 1
-            if value < b[1]:
-                b[1] = value
-            if value > b[2]:
-                b[2] = value
-            b[3] += value
-            if ts < b[5]:
-                b[4], b[5] = value, ts
-            if ts >= b[7]:
-                b[6], b[7] = value, ts
-    return [(d, r, s, *b) for (d, r, s), b in acc.items()]
+    """The buckets of ``rows`` ``(device_id, ts_ms, value)``, one per device, width, start.
+
+    Vectorised (numpy): the rows are ordered by device and time, so each bucket is a run of
+    consecutive rows whose aggregates come from ``reduceat``.
+    """
+    if not rows:
+        return []
+    data = np.array(rows, dtype=np.float64)
+    device, ts, value = data[:, 0].astype(np.int64), data[:, 1].astype(np.int64), data[:, 2]
+    order = np.lexsort((ts, device))
+    device, ts, value = device[order], ts[order], value[order]
+    out: list[Bucket] = []
+    for res in resolutions:
+        bucket = ts // (res * 1000) * res
+        change = np.empty(len(ts), dtype=bool)
+        change[0] = True
+        change[1:] = (device[1:] != device[:-1]) | (bucket[1:] != bucket[:-1])
+        starts = np.flatnonzero(change)
+        ends = np.append(starts[1:], len(ts)) - 1
+        out.extend(zip(device[starts].tolist(), [res] * len(starts), bucket[starts].tolist(),
+                       np.diff(np.append(starts, len(ts))).tolist(),
+                       np.minimum.reduceat(value, starts).tolist(),
+                       np.maximum.reduceat(value, starts).tolist(),
+                       np.add.reduceat(value, starts).tolist(),
+                       value[starts].tolist(), ts[starts].tolist(),
+                       value[ends].tolist(), ts[ends].tolist(), strict=True))
+    return out
 
 
 def merge_partials(a: Bucket, b: Bucket) -> Bucket:
@@ -79,4 +87,4 @@ def recompute(connection: Connection, device_id: int, start_ms: int, end_ms: int
     rows = connection.execute(
         text("SELECT device_id, ts, value FROM readings WHERE device_id = :d AND ts >= :a "
              "AND ts < :b ORDER BY ts"), {"d": device_id, "a": start_ms, "b": end_ms})
-    return sorted(partials(((r[0], r[1], r[2]) for r in rows), (resolution,)))
+    return sorted(partials([(r[0], r[1], r[2]) for r in rows], (resolution,)))
