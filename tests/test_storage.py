@@ -127,3 +127,49 @@ def test_a_failed_transaction_leaves_nothing(database):
     with database.session() as session:
         assert portfolio.list_buildings(session, None) == []
         assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_ingest_rollups_and_state_on_both_databases(database):
+    """The ingest's SQL (upserts with LEAST/GREATEST on PostgreSQL, min/max on SQLite)."""
+    from twin.iot import registry
+    from twin.iot.ingest import Ingestor
+    from twin.iot.rollups import RESOLUTIONS, recompute
+
+    elements = [_element("S-1", [0, 0, 0], space="S-1", kind="space"),
+                _element("SENSOR-1", [1, 1, 0], space="S-1")]
+    with database.session() as session:
+        building = portfolio.create_building(session, name="Live", filename="l.ifc",
+                                             actor="t", parsed=_parsed("d" * 64, elements))
+        session.flush()
+        registry.add_devices(session, building, [
+            {"key": "T-1", "kind": "temperature", "equipment": "SENSOR-1"},
+            {"key": "E-1", "kind": "energy", "space": "S-1"}], source="api", actor="t")
+    t0 = 1_790_000_000
+    ingestor = Ingestor(database, clock=lambda: t0 + 10 * 86400)
+    assert ingestor.devices["T-1"].space == "S-1" and ingestor.devices["T-1"].storey == "S1"
+    batch = [{"device": "T-1", "ts": t0 + 37 * i, "value": 18 + (i * 7 % 11)}
+             for i in range(300)]
+    counter = [{"device": "E-1", "ts": t0 + 60 * i, "value": 100 + i} for i in range(100)]
+    first = ingestor.ingest(batch[150:] + counter[:50])
+    second = ingestor.ingest(batch[:160] + counter[40:] + [
+        {"device": "E-1", "ts": t0 + 60 * 200, "value": 5}])
+    assert (first.stored, first.duplicates) == (200, 0)
+    assert (second.stored, second.duplicates) == (200, 20)
+    assert second.summary()["rejected_by_reason"] == {"counter_backwards": 1}
+    with database.engine.connect() as connection:
+        for key, count in (("T-1", 300), ("E-1", 100)):
+            device_id = ingestor.devices[key].id
+            for resolution in RESOLUTIONS:
+                stored = connection.exec_driver_sql(
+                    "SELECT device_id, resolution, bucket, count, min, max, sum, first, "
+                    "first_ts, last, last_ts FROM rollups WHERE device_id = "
+                    f"{device_id} AND resolution = {resolution} ORDER BY bucket").all()
+                fresh = recompute(connection, device_id, 0, (t0 + 10 * 86400) * 1000,
+                                  resolution)
+                assert [tuple(r[:4]) for r in stored] == [tuple(r[:4]) for r in fresh]
+                for a, b in zip(stored, fresh, strict=True):
+                    assert tuple(a[4:]) == pytest.approx(tuple(b[4:]))
+                assert sum(r[3] for r in stored) == count
+    restarted = Ingestor(database, clock=lambda: t0 + 10 * 86400)
+    state = restarted.states[restarted.devices["E-1"].id]
+    assert state.value == 199 and state.online
