@@ -11,6 +11,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from twin.demo import DEMO_USERS
 
 
@@ -45,33 +47,109 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None
     raise AssertionError("the server did not answer in time")
 
 
-def test_demo_serves_the_sample_building_on_loopback(tmp_path):
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """``twin demo`` in a subprocess: 2 h of simulated history, then a reading every 5 s."""
+    data = tmp_path_factory.mktemp("demo-server") / "data"
     port = _free_port()
-    env = dict(os.environ, TWIN_DATA_DIR=str(tmp_path / "data"))
+    env = dict(os.environ, TWIN_DATA_DIR=str(data), TWIN_SIMULATE_INTERVAL_S="5")
     env.pop("TWIN_DATABASE_URL", None)
-    process = subprocess.Popen([sys.executable, "-m", "twin.cli", "demo", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "twin.cli", "demo", "--port", str(port),
+                                "--backfill-hours", "2"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(f"{base}/health", process)
-        username, (_role, password) = "viewer", DEMO_USERS["viewer"]
-        request = urllib.request.Request(
-            f"{base}/auth/token", data=json.dumps({"username": username,
-                                                   "password": password}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            token = json.loads(response.read())["access_token"]
-        status, spaces = _get(f"{base}/buildings/1/spaces?limit=1", token)
-        assert status == 200 and spaces["total"] == 133
-        status, equipment = _get(f"{base}/buildings/1/equipment?limit=1", token)
-        assert status == 200 and equipment["total"] == 642
-        status, body = _get(f"{base}/buildings/1/spaces")
-        assert status == 401 and body["error"]["code"] == "unauthorized"
+        yield base, data
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-    assert (tmp_path / "data" / "twin.db").is_file()
+
+
+def _token(base: str, username: str) -> str:
+    _role, password = DEMO_USERS[username]
+    request = urllib.request.Request(
+        f"{base}/auth/token", data=json.dumps({"username": username,
+                                               "password": password}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["access_token"]
+
+
+def _post(url: str, body: dict, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_demo_serves_the_sample_building_on_loopback(demo_server):
+    base, data = demo_server
+    token = _token(base, "viewer")
+    status, spaces = _get(f"{base}/buildings/1/spaces?limit=1", token)
+    assert status == 200 and spaces["total"] == 133
+    status, equipment = _get(f"{base}/buildings/1/equipment?limit=1", token)
+    assert status == 200 and equipment["total"] == 642
+    status, body = _get(f"{base}/buildings/1/spaces")
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+    assert (data / "twin.db").is_file()
+
+
+def test_demo_readings_move_through_the_api_and_the_push_stream(demo_server):
+    from websockets.sync.client import connect
+
+    base, _data = demo_server
+    token = _token(base, "manager")
+    _status, devices = _get(f"{base}/buildings/1/devices?kind=temperature", token)
+    rooms = {d["space"] for d in devices}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the 2 h backfill first
+        status, live = _get(f"{base}/buildings/1/state/spaces?kind=temperature", token)
+        if status == 200 and set(live["spaces"]) == rooms:
+            break
+        time.sleep(0.5)
+    assert status == 200 and set(live["spaces"]) == rooms and len(rooms) > 50
+    assert all(10 < v["value"] < 40 for v in live["spaces"].values())
+    ws_url = base.replace("http", "ws") + f"/buildings/1/stream?token={token}&kind=temperature"
+    with connect(ws_url, open_timeout=10) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+        messages = [json.loads(ws.recv(timeout=30)) for _ in range(20)]
+    assert all(m["type"] == "state" and m["kind"] == "temperature" for m in messages)
+    assert len({m["device"] for m in messages}) > 1
+    _status, later = _get(f"{base}/buildings/1/state/spaces?kind=temperature", token)
+    newest = max(v["last_updated"] for v in later["spaces"].values())
+    assert newest > max(v["last_updated"] for v in live["spaces"].values())
+
+
+def test_demo_fault_injection_reaches_the_stream(demo_server):
+    from websockets.sync.client import connect
+
+    base, _data = demo_server
+    token = _token(base, "maintenance")
+    status, sim = _get(f"{base}/simulator", token)
+    assert status == 200, sim
+    assert sim["devices"] > 300 and "AHU-02" in sim["ahu_failure_targets"]
+    ws_url = base.replace("http", "ws") + f"/buildings/1/stream?token={token}&kind=fault_code"
+    with connect(ws_url, open_timeout=10) as ws:
+        ws.recv(timeout=10)
+        status, fault = _post(f"{base}/simulator/faults",
+                              {"kind": "ahu_failure", "target": "AHU-02", "minutes": 30}, token)
+        assert status == 201 and fault["params"]["devices"]
+        deadline = time.monotonic() + 30
+        seen = None
+        while time.monotonic() < deadline:
+            message = json.loads(ws.recv(timeout=30))
+            if message["device"] == "AHU-00002-fault_code" and message["value"] == 1:
+                seen = message
+                break
+    assert seen is not None, "the failed AHU's fault code never went to 1"
+    status, refused = _post(f"{base}/simulator/faults", {"kind": "meltdown", "target": "x"},
+                            token)
+    assert status == 422 and "meltdown" in refused["error"]["message"]

@@ -31,7 +31,9 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
-SessionDep = Annotated[Session, Depends(_session)]
+#: A session committed when the handler returns, before the response is sent ("function"
+#: scope): a client never sees an answer for a change that is not stored yet.
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 def _current_user(session: SessionDep,
