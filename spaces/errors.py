@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["GraphExportError", "RuleSetError", "SpacesError", "UnknownElementError",
-           "UnknownGradeError"]
+__all__ = ["GraphExportError", "RouteError", "RuleSetError", "SpacesError",
+           "UnknownElementError", "UnknownGradeError"]
 
 
 class SpacesError(Exception):
@@ -25,6 +25,10 @@ class UnknownElementError(SpacesError, KeyError):
 
 class GraphExportError(SpacesError):
     """The graph could not be written in the requested format."""
+
+
+class RouteError(SpacesError):
+    """No walking route with the options asked for (closed, unreachable, no geometry)."""
 
 
 class RuleSetError(SpacesError):

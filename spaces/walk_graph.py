@@ -1,0 +1,310 @@
+"""The compact walk graph behind :mod:`spaces.routing` (built once per building graph).
+
+Integer nodes for room centres, doors, stair/lift landings (one per storey a vertical element
+serves) and points on the spine of elongated spaces; per-storey shortest-distance tables from
+every portal; a two-level Dijkstra over them. See :mod:`spaces.routing` for the model.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import weakref
+
+import networkx as nx
+
+__all__ = ["LIFT_PENALTY_M", "MODES", "STAIR_FACTOR", "WalkIndex", "walk_index"]
+
+#: Metres added to a lift ride (waiting, boarding and leaving).
+LIFT_PENALTY_M = 10.0
+#: Walking length of a stair flight per metre of rise.
+STAIR_FACTOR = 2.0
+_ELONGATED = 2.5
+#: ``vertical_kind`` of a stair node -> walking mode (anything else is a stair).
+MODES = {"transport": "lift", "lift": "lift", "ramp": "ramp"}
+
+
+class WalkIndex:
+    """The compact walk graph of one building graph and its per-storey portal tables."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.graph = graph
+        self.pos: list[tuple[float, float, float]] = []
+        self.owner: list[str] = []       # GlobalId of the space/door/vertical a node belongs to
+        self.kind: list[str] = []        # centre | spine | door | landing
+        self.part: list[str] = []        # storey GlobalId ("" when unknown)
+        self.adj: list[list[tuple[int, float]]] = []
+        self.length: dict[tuple[int, int], float] = {}
+        self.mode: dict[tuple[int, int], str] = {}   # crossing edges: stair | lift | ramp
+        self.centre: dict[str, int] = {}
+        self.door: dict[str, int] = {}
+        self.of_owner: dict[str, list[int]] = {}
+        self._build()
+        self.portals: dict[str, list[int]] = {}
+        for i, edges in enumerate(self.adj):
+            if any(self.part[j] != self.part[i] for j, _ in edges):
+                self.portals.setdefault(self.part[i], []).append(i)
+        self._tables: dict[tuple[int, frozenset], tuple[dict, dict]] = {}
+        for portals in self.portals.values():  # the open building's tables, up front
+            for portal in portals:
+                self.table(portal, frozenset())
+
+    # -- building the walk graph -------------------------------------------------------------
+    def _node(self, pos, owner, kind, part) -> int:
+        self.pos.append(tuple(float(v) for v in pos))
+        self.owner.append(owner)
+        self.kind.append(kind)
+        self.part.append(part or "")
+        self.adj.append([])
+        self.of_owner.setdefault(owner, []).append(len(self.pos) - 1)
+        return len(self.pos) - 1
+
+    def _edge(self, a: int, b: int, cost: float, length: float | None = None,
+              mode: str | None = None) -> None:
+        self.adj[a].append((b, cost))
+        self.adj[b].append((a, cost))
+        if length is not None and length != cost:
+            self.length[(a, b)] = self.length[(b, a)] = length
+        if mode is not None:
+            self.mode[(a, b)] = self.mode[(b, a)] = mode
+
+    def _build(self) -> None:
+        g = self.graph
+        nodes = g.nodes
+        spaces = {n: d for n, d in nodes(data=True)
+                  if d.get("kind") == "space" and d.get("footprint") is not None}
+        floor: dict[str, list[float]] = {}
+        for d in spaces.values():
+            if d.get("storey") and d.get("z_range"):
+                floor.setdefault(d["storey"], []).append(d["z_range"][0])
+        self.floor = {s: (min(v) if v else 0.0) for s, v in floor.items()}
+        for n, d in nodes(data=True):
+            if d.get("kind") == "storey" and n not in self.floor:
+                self.floor[n] = float(d.get("elevation") or 0.0)
+        attach: dict[str, list[tuple[int, float, float, float]]] = {}
+
+        def link(space: str, node: int, extra: float = 0.0) -> None:
+            attach.setdefault(space, []).append((node, *self.pos[node][:2], extra))
+
+        for n, d in spaces.items():
+            fp = d["footprint"]
+            c = fp.centroid if fp.contains(fp.centroid) else fp.representative_point()
+            z = d["z_range"][0] if d.get("z_range") else self.floor.get(d.get("storey"), 0.0)
+            self.centre[n] = self._node((c.x, c.y, z), n, "centre", d.get("storey"))
+        interior: set[str] = set()
+        for n, d in nodes(data=True):
+            if d.get("kind") != "door" or d.get("position") is None:
+                continue
+            sides = [v for _, v, k in g.out_edges(n, keys=True)
+                     if k == "door_connects" and v in spaces]
+            if not sides:
+                continue
+            storey = d.get("storey") or spaces[sides[0]].get("storey")
+            x, y, _ = d["position"]
+            z = self.pos[self.centre[sides[0]]][2] if not d.get("storey") else \
+                self.floor.get(storey, self.pos[self.centre[sides[0]]][2])
+            self.door[n] = node = self._node((x, y, z), n, "door", storey)
+            for space in sides:
+                link(space, node)
+            if len(sides) > 1:
+                interior.update(sides)
+        for n, d in nodes(data=True):
+            if d.get("kind") == "stair":
+                self._add_vertical(n, d, spaces, link)
+        for n, d in spaces.items():  # open-plan spaces without an interior door
+            if n in interior:
+                continue
+            for _, v, k in g.out_edges(n, keys=True):
+                if k == "adjacent" and v in spaces and spaces[v].get("storey") == d.get("storey"):
+                    a, b = self.centre[n], self.centre[v]
+                    if all(j != b for j, _ in self.adj[a]):
+                        self._edge(a, b, math.dist(self.pos[a][:2], self.pos[b][:2]))
+        for space, portals in attach.items():
+            self._attach(space, spaces[space], portals)
+
+    def _add_vertical(self, n, d, spaces, link) -> None:
+        if d.get("position") is None:
+            return
+        mode = MODES.get(str(d.get("vertical_kind") or "").lower(), "stair")
+        by_storey: dict[str, list[str]] = {}
+        for _, v, k in self.graph.out_edges(n, keys=True):
+            if k == "stair_connects" and v in spaces:
+                by_storey.setdefault(spaces[v].get("storey") or "", []).append(v)
+        x, y, _ = d["position"]
+        landings = []
+        for storey, opened in by_storey.items():
+            z = self.floor.get(storey, self.pos[self.centre[opened[0]]][2])
+            node = self._node((x, y, z), n, "landing", storey)
+            landings.append(node)
+            for space in opened:
+                link(space, node, LIFT_PENALTY_M / 2 if mode == "lift" else 0.0)
+        landings.sort(key=lambda i: self.pos[i][2])
+        for a, b in itertools.pairwise(landings):
+            rise = abs(self.pos[b][2] - self.pos[a][2])
+            length = rise * (1.0 if mode == "lift" else STAIR_FACTOR)
+            self._edge(a, b, length, mode=mode)
+
+    def _attach(self, space: str, data: dict, portals) -> None:
+        """Join a space's portals to its centre, along its spine if it is elongated."""
+        centre = self.centre[space]
+        cx, cy, z = self.pos[centre]
+        rect = data["footprint"].minimum_rotated_rectangle
+        coords = list(getattr(rect, "exterior", rect).coords) if rect.area > 0 else []
+        axis = None
+        if len(coords) >= 4:
+            (x0, y0), (x1, y1), (x2, y2) = coords[:3]
+            e1, e2 = math.hypot(x1 - x0, y1 - y0), math.hypot(x2 - x1, y2 - y1)
+            long_, short = max(e1, e2), min(e1, e2)
+            if short > 0 and long_ / short >= _ELONGATED:
+                ux, uy = ((x1 - x0) / e1, (y1 - y0) / e1) if e1 >= e2 else \
+                    ((x2 - x1) / e2, (y2 - y1) / e2)
+                axis = (ux, uy, (long_ - short) / 2)
+        if axis is None:
+            for node, px, py, extra in portals:
+                d = math.hypot(px - cx, py - cy)
+                self._edge(node, centre, d + extra, d)
+            return
+        ux, uy, half = axis
+        stops = [(0.0, centre)]
+        for node, px, py, extra in portals:
+            t = max(-half, min(half, (px - cx) * ux + (py - cy) * uy))
+            sx, sy = cx + t * ux, cy + t * uy
+            stop = self._node((sx, sy, z), space, "spine", self.part[centre])
+            d = math.hypot(px - sx, py - sy)
+            self._edge(node, stop, d + extra, d)
+            stops.append((t, stop))
+        stops.sort()
+        for (t0, a), (t1, b) in itertools.pairwise(stops):
+            self._edge(a, b, t1 - t0)
+
+    # -- searching --------------------------------------------------------------------------
+    def search(self, source: int, blocked: frozenset, target: int | None = None):
+        """Dijkstra inside ``source``'s storey; landings are entered but not walked through."""
+        part, kind, adj = self.part[source], self.kind, self.adj
+        dist, pred = {source: 0.0}, {source: -1}
+        heap = [(0.0, source)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if d > dist[u]:
+                continue
+            if u == target:
+                break
+            if u != source and kind[u] == "landing":
+                continue
+            for v, w in adj[u]:
+                if self.part[v] != part or v in blocked:
+                    continue
+                nd = d + w
+                if nd < dist.get(v, math.inf):
+                    dist[v], pred[v] = nd, u
+                    heapq.heappush(heap, (nd, v))
+        return dist, pred
+
+    def table(self, portal: int, blocked: frozenset) -> tuple[dict, dict]:
+        """Distances from a portal over its storey, for a set of blocked nodes (cached)."""
+        key = (portal, blocked & self._part_nodes(self.part[portal]) if blocked else blocked)
+        found = self._tables.get(key)
+        if found is None:
+            if len(self._tables) > 50_000:
+                self._tables.clear()
+            found = self._tables[key] = self.search(portal, key[1])
+        return found
+
+    def _part_nodes(self, part: str) -> frozenset:
+        cache = self.__dict__.setdefault("_part_cache", {})
+        if part not in cache:
+            cache[part] = frozenset(i for i, p in enumerate(self.part) if p == part)
+        return cache[part]
+
+    def shortest(self, a: int, b: int, blocked: frozenset, modes: frozenset) -> list[int]:
+        """Node path from ``a`` to ``b`` (empty if none)."""
+        best, plan = math.inf, None
+        if self.part[a] == self.part[b]:
+            dist, pred = self.search(a, blocked, b)
+            if b in dist:
+                best, plan = dist[b], ("direct", pred)
+        starts = [p for p in self.portals.get(self.part[a], ()) if p not in blocked]
+        goals = {p for p in self.portals.get(self.part[b], ()) if p not in blocked}
+        if starts and goals:
+            dist: dict[int, float] = {}
+            prev: dict[int, tuple[int, str]] = {}
+            heap = []
+            for p in starts:
+                d = self.table(p, blocked)[0].get(a)
+                if d is not None and d < dist.get(p, math.inf):
+                    dist[p], prev[p] = d, (-1, "start")
+                    heapq.heappush(heap, (d, p))
+            end = None
+            while heap:
+                d, u = heapq.heappop(heap)
+                if d > dist[u] or d >= best:
+                    continue
+                if u in goals:
+                    tail = self.table(u, blocked)[0].get(b)
+                    if tail is not None and d + tail < best:
+                        best, end = d + tail, u
+                for v, w in self.adj[u]:  # crossing edges
+                    if self.part[v] == self.part[u] or v in blocked:
+                        continue
+                    if self.mode.get((u, v), "stair") not in modes and (u, v) in self.mode:
+                        continue
+                    self._relax(heap, dist, prev, u, v, d + w, "cross")
+                table = self.table(u, blocked)[0]
+                for v in self.portals.get(self.part[u], ()):
+                    if v != u and v in table and v not in blocked:
+                        self._relax(heap, dist, prev, u, v, d + table[v], "inside")
+            if end is not None:
+                plan = ("portals", end, prev)
+        if plan is None:
+            return []
+        if plan[0] == "direct":
+            return self._unwind(plan[1], b)[::-1]
+        _, end, prev = plan
+        hops, u = [], end
+        while u != -1:
+            hops.append(u)
+            u = prev[u][0]
+        hops.reverse()
+        path = self._unwind(self.table(hops[0], blocked)[1], a)  # a .. first portal
+        for u, v in itertools.pairwise(hops):
+            if prev[v][1] == "cross":
+                path.append(v)
+            else:
+                path += self._unwind(self.table(u, blocked)[1], v)[::-1][1:]
+        path += self._unwind(self.table(end, blocked)[1], b)[::-1][1:]
+        return path
+
+    @staticmethod
+    def _relax(heap, dist, prev, u, v, nd, how) -> None:
+        if nd < dist.get(v, math.inf):
+            dist[v], prev[v] = nd, (u, how)
+            heapq.heappush(heap, (nd, v))
+
+    @staticmethod
+    def _unwind(pred: dict, node: int) -> list[int]:
+        """Nodes from ``node`` back to the search's source."""
+        out = [node]
+        while pred[out[-1]] != -1:
+            out.append(pred[out[-1]])
+        return out
+
+    def edge_length(self, a: int, b: int) -> float:
+        """Walking length (metres, without the lift penalty) of the edge ``a``-``b``."""
+        found = self.length.get((a, b))
+        if found is not None:
+            return found
+        return next(w for v, w in self.adj[a] if v == b)
+
+
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def walk_index(graph: nx.MultiDiGraph) -> WalkIndex:
+    """The walk graph of ``graph``, built on first use and cached per graph object (rebuilt
+    when its number of nodes changes; after other edits, build a new graph)."""
+    stamp = len(graph)  # O(1); counting edges would cost more than a query
+    found = _INDEXES.get(graph)
+    if found is None or found[0] != stamp:
+        found = _INDEXES[graph] = (stamp, WalkIndex(graph))
+    return found[1]
