@@ -146,10 +146,26 @@ def test_demo_fault_injection_reaches_the_stream(demo_server):
         seen = None
         while time.monotonic() < deadline:
             message = json.loads(ws.recv(timeout=30))
-            if message["device"] == "AHU-00002-fault_code" and message["value"] == 1:
+            if message["type"] == "state" and message["device"] == "AHU-00002-fault_code" \
+                    and message["value"] == 1:
                 seen = message
                 break
     assert seen is not None, "the failed AHU's fault code never went to 1"
+    # one alarm on the AHU (its other alarms grouped under it), a work order, a route to it
+    _status, equipment = _get(f"{base}/buildings/1/equipment?ifc_class=IfcUnitaryEquipment",
+                              token)
+    ahu = next(e["global_id"] for e in equipment["items"] if e["name"] == "AHU-02")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _status, alarms = _get(f"{base}/buildings/1/alarms", token)
+        if any(a["source"] == ahu for a in alarms):
+            break
+        time.sleep(0.3)
+    assert len([a for a in alarms if a["source"] == ahu]) == 1, alarms
+    _status, orders = _get(f"{base}/buildings/1/work-orders?open_only=true", token)
+    assert [o for o in orders if o["equipment_global_id"] == ahu and o["origin"] == "alarm"]
+    status, walk = _get(f"{base}/buildings/1/route?to={ahu}", token)
+    assert status == 200 and walk["steps"][-1]["global_id"] == ahu and walk["polyline"]
     status, refused = _post(f"{base}/simulator/faults", {"kind": "meltdown", "target": "x"},
                             token)
     assert status == 422 and "meltdown" in refused["error"]["message"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bim_models import ModelError
+from maintenance import MaintenanceError
 from spaces import SpacesError
 from viewer import ViewerError
 
@@ -70,7 +71,7 @@ class TooLargeError(InvalidInputError):
 
 
 #: Errors caused by the user's input: reported as one line, exit code 2.
-USER_ERRORS = (ModelError, SpacesError, ViewerError, TwinError)
+USER_ERRORS = (ModelError, SpacesError, ViewerError, MaintenanceError, TwinError)
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -11,6 +11,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bim_models import ModelError
+from maintenance import (
+    ActiveAlarmError,
+    InvalidTransitionError,
+    MaintenanceError,
+    UnknownAlarmError,
+    UnknownWorkOrderError,
+)
 from spaces import SpacesError
 from twin.errors import (
     AuthError,
@@ -43,6 +50,15 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(error_body(exc.code, exc.message, exc.detail), status_code=status,
                             headers=headers)
+
+    @app.exception_handler(MaintenanceError)
+    async def maintenance_error(_request: Request, exc: MaintenanceError) -> JSONResponse:
+        if isinstance(exc, UnknownAlarmError | UnknownWorkOrderError):
+            return JSONResponse(error_body("not_found", str(exc)), status_code=404)
+        conflict = isinstance(exc, InvalidTransitionError | ActiveAlarmError)
+        detail = {"allowed": list(getattr(exc, "allowed", ()))} if conflict else None
+        return JSONResponse(error_body("conflict" if conflict else "invalid", str(exc), detail),
+                            status_code=409 if conflict else 422)
 
     @app.exception_handler(ModelError)
     async def model_error(_request: Request, exc: ModelError) -> JSONResponse:

@@ -96,6 +96,9 @@ class Ingestor:
         self.devices: dict[str, DeviceRecord] = {}
         self.by_id: dict[int, DeviceRecord] = {}
         self.states: dict[int, DeviceState] = {}
+        #: Called after each commit with the stored rows ``(device_id, ts_ms, value)``,
+        #: grouped by device in time order (the fault rules listen here).
+        self.observers: list[Callable[[list[tuple[int, int, float]]], None]] = []
         self.reload()
 
     # -- registry and state ------------------------------------------------------------
@@ -177,7 +180,9 @@ class Ingestor:
             else:
                 groups.setdefault(checked[0], []).append(checked[1:])
         with self._lock:
-            changes = self._store(groups, result, now_ms, source, building_id)
+            changes, rows = self._store(groups, result, now_ms, source, building_id)
+        for observer in self.observers:
+            observer(rows)
         if self.bus.has_subscribers:
             for change in changes:
                 self.bus.publish(change)
@@ -201,8 +206,8 @@ class Ingestor:
         return value if isinstance(value, Rejected) else (device.id, ts, value, item)
 
     def _store(self, groups: dict[int, list], result: IngestResult, now_ms: int, source: str,
-               building_id: int | None) -> list[StateChange]:
-        """Store readings grouped by device; the state changes to publish."""
+               building_id: int | None) -> tuple[list[StateChange], list]:
+        """Store readings grouped by device; the state changes to publish, the rows stored."""
         fresh: list[tuple[int, int, float]] = []
         late: list[tuple[int, int, float]] = []
         newest: dict[int, tuple[int, float]] = {}
@@ -249,7 +254,7 @@ class Ingestor:
         result.duplicates = valid - len(rows)
         for change in changes:
             self.states[change.device.id] = change.state
-        return changes
+        return changes, rows
 
     def _unseen(self, connection: Connection, late: list) -> list:
         """The late readings not stored yet (redeliveries and retries are): one range query

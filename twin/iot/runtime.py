@@ -61,6 +61,8 @@ class LiveRuntime:
         self.simulator: Simulator | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        #: Called by the monitor every ``offline_check_s`` (offline states, stale alarms).
+        self.periodic: list = [self.ingestor.check_offline]
 
     def start(self) -> LiveRuntime:
         """Start the monitor, and the subscriber and simulator where configured."""
@@ -101,12 +103,20 @@ class LiveRuntime:
         last_prune = 0.0
         while not self._stop.wait(self.settings.offline_check_s):
             try:
-                self.ingestor.check_offline()
+                if not self.catching_up:
+                    for task in self.periodic:
+                        task()
                 if time.time() - last_prune > 3600:
                     self.ingestor.prune(self.settings.retention_days)
                     last_prune = time.time()
             except Exception:  # noqa: BLE001 - the monitor must survive a bad moment
                 _log.exception("offline check failed")
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether the simulator is still replaying the past: silence means nothing then."""
+        simulator = self.simulator
+        return simulator is not None and simulator.simulated < time.time() - 120
 
     def stop(self) -> None:
         """Stop everything, storing what the MQTT subscriber has buffered."""

@@ -25,7 +25,7 @@ from twin.settings import Settings
 from twin.storage import portfolio
 from twin.storage.tables import ElementRow, Revision, User
 
-__all__ = ["GraphStore", "router"]
+__all__ = ["GraphStore", "graph_of_building", "router"]
 
 router = APIRouter(prefix="/buildings/{building_id}", tags=["elements"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -56,6 +56,15 @@ class GraphStore:
             while len(self._graphs) > self.size:
                 self._graphs.popitem(last=False)
         return graph
+
+
+def graph_of_building(app, building_id: int) -> nx.MultiDiGraph:
+    """The graph of a building's latest revision (no user scope: for the server itself)."""
+    with app.state.database.session() as session:
+        revision = portfolio.latest_revision(session,
+                                             portfolio.get_building(session, building_id, None))
+        sha256 = revision.sha256
+    return app.state.graphs.get(sha256)
 
 
 def _revision(session: Session, building_id: int, user: User) -> Revision:

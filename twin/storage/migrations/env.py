@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from twin.storage import iot_tables  # noqa: F401  (registers the IoT tables)
+from twin.storage import iot_tables, maintenance_tables  # noqa: F401  (register tables)
 from twin.storage.tables import Base
 
 config = context.config
