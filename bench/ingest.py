@@ -9,11 +9,16 @@
     subscriber feeding the ingest; latency from publish to the state event on the bus
     (p50/p99), and the process's RSS sampled over the run (a soak with ``--soak 600``).
 
-Targets: (a) >= 50,000 readings/s with nothing lost; (c) p99 < 200 ms; RSS flat.
+(d) ``rules`` the sample's devices over some hours with AHU-02 failing half-way, ingested
+    in-process without and with the fault rules (``MaintenanceService``) listening.
+
+Targets: (a) >= 50,000 readings/s with nothing lost; (c) p99 < 200 ms; RSS flat; (d) the
+rules slow the ingest by < 20 %.
 
 Usage::
 
     python bench/ingest.py [--json] [--readings 500000] [--devices 10000] [--soak 60]
+                           [--rules-hours 8] [--skip-mqtt]
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 sys.path.insert(0, str(REPO / "tests"))
-TARGETS = {"http_batch_readings_per_s": 50_000, "mqtt_p99_ms": 200.0}
+TARGETS = {"http_batch_readings_per_s": 50_000, "mqtt_p99_ms": 200.0,
+           "rules_slowdown_pct": 20.0}
 BATCH = 5000
 
 
@@ -54,6 +60,9 @@ def _fresh(name: str) -> Path:
     folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(_template(), folder)
+    from twin.storage.database import migrate
+
+    migrate(f"sqlite:///{folder / 'twin.db'}")  # a template older than the schema
     return folder
 
 
@@ -155,6 +164,58 @@ def bench_floor(readings: int) -> dict:
             "readings_per_s": round(readings / elapsed), "stored": _stored(folder)}
 
 
+def bench_rules(hours: float) -> dict:
+    """In-process ingest of the sample's devices (an AHU failing half-way), without and with
+    the fault rules listening: the rules' share of the ingest time, and the alarms raised."""
+    import datetime as dt
+
+    from bim_models.sample_profiles import Fault
+    from spaces import open_building
+    from twin.iot.ingest import Ingestor
+    from twin.iot.runtime import load_fault_templates, simulated_devices
+    from twin.iot.simulator import Simulator
+    from twin.maintenance_service import MaintenanceService
+    from twin.storage.database import Database
+
+    result = {}
+    for mode in ("ingest only", "ingest + rules"):
+        folder = _fresh("ingest-rules")
+        database = Database(f"sqlite:///{folder / 'twin.db'}")
+        now = time.time()
+        devices, _ = simulated_devices(database, 60.0)
+        template = load_fault_templates(folder / "sample" / "faults.json")["AHU-02"]
+        start = now - hours * 3600
+        failed = dt.datetime.fromtimestamp(now - hours * 1800, dt.UTC).replace(tzinfo=None)
+        items = Simulator(devices, list, start=start, faults=[
+            Fault("ahu_failure", "AHU-02", failed, None, template.params)],
+            clock=lambda now=now: now).readings_between(start, now)
+        ingestor = Ingestor(database)
+        service = None
+        if mode == "ingest + rules":
+            graph = open_building(next((folder / "sample").glob("*.ifc")),
+                                  cache_dir=folder / "cache")[1]
+            service = MaintenanceService(database, ingestor,
+                                         lambda _b, graph=graph: graph).start()
+        begin = time.perf_counter()
+        for i in range(0, len(items), BATCH):
+            ingestor.ingest(items[i:i + BATCH], source="bench")
+        if service is not None:
+            service.drain()  # until every reading has been through the rules
+        elapsed = time.perf_counter() - begin
+        alarms = 0 if service is None else sum(len(b.alarms.alarms)
+                                               for b in service.books.values())
+        roots = 0 if service is None else sum(
+            1 for b in service.books.values() for a in b.alarms.alarms.values()
+            if a.parent_id is None)
+        result[mode] = {"readings": len(items), "seconds": round(elapsed, 2),
+                        "readings_per_s": round(len(items) / elapsed), "alarms": alarms,
+                        "root_alarms": roots}
+        database.dispose()
+    base, rules = result["ingest only"], result["ingest + rules"]
+    result["rules_slowdown_pct"] = round(100 * (rules["seconds"] / base["seconds"] - 1), 1)
+    return result
+
+
 def _rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -227,15 +288,19 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=10_000)
     parser.add_argument("--soak", type=float, default=60.0, help="MQTT run, seconds.")
     parser.add_argument("--skip-mqtt", action="store_true")
+    parser.add_argument("--rules-hours", type=float, default=8.0,
+                        help="Hours of sample readings for the rules run.")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     http = bench_http(args.readings)
     floor = bench_floor(args.readings)
+    rules = bench_rules(args.rules_hours)
     mqtt = None if args.skip_mqtt else bench_mqtt(args.devices, args.soak)
     result = {"http_batch_readings_per_s": http["http_batch_readings_per_s"],
               "readings_sent": http["readings_sent"], "readings_stored": http["readings_stored"],
               "mqtt_p99_ms": mqtt and mqtt["mqtt_p99_ms"], "http": http,
-              "executemany_floor": floor, "mqtt": mqtt, "targets": TARGETS}
+              "rules_slowdown_pct": rules["rules_slowdown_pct"],
+              "executemany_floor": floor, "rules": rules, "mqtt": mqtt, "targets": TARGETS}
     print(json.dumps(result, indent=1))
     if args.json:
         return
@@ -246,6 +311,13 @@ def main() -> None:
     print(f"{'  target readings/s':44} {'':>14} {TARGETS['http_batch_readings_per_s']:>14,}")
     print(f"{'readings sent / stored':44} {http['readings_sent']:>14,} "
           f"{http['readings_stored']:>14,}")
+    plain, ruled = rules["ingest only"], rules["ingest + rules"]
+    print(f"{'in-process ingest, readings/s (no rules)':44} {plain['readings_per_s']:>14,}")
+    print(f"{'in-process ingest + fault rules, readings/s':44} {ruled['readings_per_s']:>14,}")
+    print(f"{'  slowdown by the rules, %':44} {rules['rules_slowdown_pct']:>14} "
+          f"{TARGETS['rules_slowdown_pct']:>14}")
+    print(f"{'  alarms raised / root alarms':44} {ruled['alarms']:>14,} "
+          f"{ruled['root_alarms']:>14,}")
     if mqtt:
         print(f"{'MQTT publish -> state event p50, ms':44} {mqtt['mqtt_p50_ms']:>14}")
         print(f"{'MQTT publish -> state event p99, ms':44} {mqtt['mqtt_p99_ms']:>14} "

@@ -39,6 +39,7 @@ def setup(demo_copy):
         items = simulator.readings_between(start, now)
         for i in range(0, len(items), 5000):
             app.state.ingestor.ingest(items[i:i + 5000], source="simulator")
+        app.state.maintenance.drain()
         yield client, tokens, state.building_id, template, notices
 
 

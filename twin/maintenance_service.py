@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -22,7 +24,6 @@ from maintenance import (
     AlarmBook,
     AutoCreatePolicy,
     DeviceInfo,
-    Reading,
     RuleEvaluator,
     RuleEvent,
     WorkOrderBook,
@@ -95,6 +96,10 @@ class MaintenanceService:
         self.books: dict[int, Books] = {}
         self._infos: dict[int, DeviceInfo] = {}
         self._lock = threading.RLock()
+        # stored readings wait here for the rule worker: the ingest never waits on rules
+        # (unless a thousand batches queue up: then it slows down rather than lose any)
+        self._queue: queue.Queue = queue.Queue(maxsize=1000)
+        self._worker = threading.Thread(target=self._work, name="fault-rules", daemon=True)
 
     def start(self) -> MaintenanceService:
         """Load the books of every building with devices and listen to the ingest."""
@@ -107,7 +112,30 @@ class MaintenanceService:
             if state is not None:
                 self.evaluator.register(self._info(device), now=state.last_reported / 1000)
         self.ingestor.observers.append(self.on_readings)
+        self._worker.start()
         return self
+
+    def drain(self) -> None:
+        """Wait until every reading handed over so far has been evaluated."""
+        self._queue.join()
+
+    def stop(self) -> None:
+        """Evaluate what is queued, then stop the worker."""
+        if self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join(timeout=30)
+
+    def _work(self) -> None:
+        while True:
+            rows = self._queue.get()
+            try:
+                if rows is None:
+                    return
+                self.evaluate(rows)
+            except Exception:  # noqa: BLE001 - one bad batch must not stop the rules
+                _log.exception("fault rules failed on a batch")
+            finally:
+                self._queue.task_done()
 
     def books_of(self, building_id: int) -> Books:
         """The books of a building, loaded from the database on first use."""
@@ -138,14 +166,18 @@ class MaintenanceService:
     # -- readings in ---------------------------------------------------------------------
 
     def on_readings(self, rows: list[tuple[int, int, float]]) -> None:
-        """Evaluate stored readings (the ingest's observer); apply what the rules say."""
-        by_id, evaluate, events = self.ingestor.by_id, self.evaluator.evaluate, []
-        previous, info = None, None
+        """The ingest's observer: queue stored readings for the rule worker."""
+        if rows:
+            self._queue.put(rows)
+
+    def evaluate(self, rows: list[tuple[int, int, float]]) -> None:
+        """Evaluate stored readings ``(device_id, ts_ms, value)``, grouped by device in time
+        order (as the ingest hands them over); apply what the rules say."""
+        by_id, events = self.ingestor.by_id, []
         with self._lock:
-            for device_id, ts, value in rows:
-                if device_id != previous:
-                    previous, info = device_id, self._info(by_id[device_id])
-                found = evaluate(Reading(info.device_id, ts / 1000, value), info)
+            for device_id, group in itertools.groupby(rows, key=itemgetter(0)):
+                found = self.evaluator.evaluate_device(
+                    self._info(by_id[device_id]), ((ts / 1000, v) for _, ts, v in group))
                 if found:
                     events.extend(found)
             if events:
