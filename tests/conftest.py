@@ -104,3 +104,14 @@ def demo_copy(demo_template, tmp_path_factory):
     shutil.copytree(source, folder)
     moved = dataclasses.replace(state, model_path=folder / state.model_path.relative_to(source))
     return Settings(data_dir=folder), moved
+
+
+@pytest.fixture(scope="module")
+def demo_database(demo_copy):
+    """The :class:`~twin.storage.database.Database` of the module's demo copy."""
+    from twin.storage.database import Database
+
+    settings, _state = demo_copy
+    database = Database(settings.resolved_database_url)
+    yield database
+    database.dispose()

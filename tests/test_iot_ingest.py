@@ -27,30 +27,22 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def database(demo_copy):
-    settings, _state = demo_copy
-    db = Database(settings.resolved_database_url)
-    yield db
-    db.dispose()
-
-
 @pytest.fixture()
 def clock():
     return Clock()
 
 
 @pytest.fixture()
-def ingestor(database, clock):
-    return Ingestor(database, bus=EventBus(), clock=clock)
+def ingestor(demo_database, clock):
+    return Ingestor(demo_database, bus=EventBus(), clock=clock)
 
 
 def _key(ingestor: Ingestor, kind: str, n: int = 0) -> str:
     return sorted(k for k, d in ingestor.devices.items() if d.kind.key == kind)[n]
 
 
-def _count(database: Database, sql: str, **params) -> int:
-    with database.engine.connect() as connection:
+def _count(demo_database: Database, sql: str, **params) -> int:
+    with demo_database.engine.connect() as connection:
         return connection.execute(text(sql), params).scalar_one()
 
 
@@ -63,10 +55,10 @@ def test_devices_of_the_sample_are_registered(ingestor):
 
 
 def test_bad_readings_land_in_dead_letters_with_their_reason_and_good_ones_stay(
-        ingestor, database, clock):
+        ingestor, demo_database, clock):
     temp, energy, status = (_key(ingestor, k, 1) for k in ("temperature", "energy", "status"))
     ingestor.ingest([{"device": energy, "ts": T0 - 120, "value": 500.0}])
-    before = _count(database, "SELECT count(*) FROM dead_letters")
+    before = _count(demo_database, "SELECT count(*) FROM dead_letters")
     batch = [
         {"device": temp, "ts": T0 - 60, "value": 21.5},                      # good
         {"device": "NO-SUCH-DEVICE", "ts": T0 - 60, "value": 1.0},           # unknown_device
@@ -84,7 +76,7 @@ def test_bad_readings_land_in_dead_letters_with_their_reason_and_good_ones_stay(
     assert result["rejected_by_reason"] == {"unknown_device": 1, "wrong_type": 1,
                                             "out_of_range": 1, "future_timestamp": 1,
                                             "counter_backwards": 1, "malformed": 2}
-    with database.engine.connect() as connection:
+    with demo_database.engine.connect() as connection:
         rows = connection.execute(text("SELECT reason, device, detail FROM dead_letters "
                                        "ORDER BY id")).all()[before:]
     assert sorted(r.reason for r in rows) == sorted(
@@ -103,7 +95,7 @@ def test_a_token_limited_to_one_device_cannot_report_for_another(ingestor):
     assert result["stored"] == 1 and result["rejected_by_reason"] == {"not_permitted": 1}
 
 
-def test_duplicates_are_stored_once(ingestor, database):
+def test_duplicates_are_stored_once(ingestor, demo_database):
     key = _key(ingestor, "temperature", 2)
     device_id = ingestor.devices[key].id
     batch = [{"device": key, "ts": T0 - 300 + i * 60, "value": 20 + i} for i in range(4)]
@@ -111,12 +103,12 @@ def test_duplicates_are_stored_once(ingestor, database):
     assert (first.stored, first.duplicates) == (4, 1)
     again = ingestor.ingest(batch)  # a retried batch / MQTT redelivery
     assert (again.stored, again.duplicates) == (0, 4)
-    # fresh Ingestor (a restarted server) knows the state from the database
-    restarted = Ingestor(database, clock=ingestor.clock).ingest(batch[1:2])
+    # fresh Ingestor (a restarted server) knows the state from the demo_database
+    restarted = Ingestor(demo_database, clock=ingestor.clock).ingest(batch[1:2])
     assert (restarted.stored, restarted.duplicates) == (0, 1)
-    assert _count(database, "SELECT count(*) FROM readings WHERE device_id = :d",
+    assert _count(demo_database, "SELECT count(*) FROM readings WHERE device_id = :d",
                   d=device_id) == 4
-    rollup = _count(database, "SELECT sum(count) FROM rollups WHERE device_id = :d AND "
+    rollup = _count(demo_database, "SELECT sum(count) FROM rollups WHERE device_id = :d AND "
                     "resolution = 86400", d=device_id)
     assert rollup == 4
 
@@ -149,9 +141,9 @@ def test_state_times_follow_home_assistant(ingestor, clock):
     assert message["device"] == key and message["value"] == 21.4 and message["unit"] == "°C"
 
 
-def test_offline_after_the_kinds_interval_with_a_controllable_clock(database):
+def test_offline_after_the_kinds_interval_with_a_controllable_clock(demo_database):
     clock = Clock(T0)
-    ingestor = Ingestor(database, clock=clock, offline_after_s={"co2": 600})
+    ingestor = Ingestor(demo_database, clock=clock, offline_after_s={"co2": 600})
     key = _key(ingestor, "co2", 5)
     ingestor.ingest([{"device": key, "ts": T0, "value": 700}])
     events = []
@@ -167,13 +159,13 @@ def test_offline_after_the_kinds_interval_with_a_controllable_clock(database):
     assert ingestor.states[ingestor.devices[key].id].online is True
     assert [e.state.online for e in events if e.device.key == key] == [False, True]
     # the stored state says so too (other workers and the API read it)
-    assert _count(database, "SELECT count(*) FROM device_states WHERE device_id = :d AND "
+    assert _count(demo_database, "SELECT count(*) FROM device_states WHERE device_id = :d AND "
                   "online", d=ingestor.devices[key].id) == 1
 
 
-def test_rollups_equal_a_recomputation_from_raw_data(database):
+def test_rollups_equal_a_recomputation_from_raw_data(demo_database):
     clock = Clock(T0 + 3 * 86400)
-    ingestor = Ingestor(database, clock=clock)
+    ingestor = Ingestor(demo_database, clock=clock)
     rng = random.Random(7)
     keys = [_key(ingestor, "temperature", n) for n in range(10, 14)] + \
         [_key(ingestor, "energy", 2)]
@@ -196,7 +188,7 @@ def test_rollups_equal_a_recomputation_from_raw_data(database):
         ingestor.ingest(temps[i:i + 97] + temps[i:i + 5])  # with duplicates too
     for i in range(0, len(energy), 50):
         ingestor.ingest(energy[i:i + 50])
-    with database.engine.connect() as connection:
+    with demo_database.engine.connect() as connection:
         for key in keys:
             device_id = ingestor.devices[key].id
             for resolution in RESOLUTIONS:
@@ -214,13 +206,13 @@ def test_rollups_equal_a_recomputation_from_raw_data(database):
                     assert a[4:] == pytest.approx(b[4:])
 
 
-def test_series_picks_raw_or_a_rollup_and_space_values_average(ingestor, database):
+def test_series_picks_raw_or_a_rollup_and_space_values_average(ingestor, demo_database):
     key = _key(ingestor, "temperature", 20)
     device = ingestor.devices[key]
     rows = [{"device": key, "ts": T0 - 86400 + i * 30, "value": 20 + (i % 10) / 10}
             for i in range(2880)]
     ingestor.ingest(rows)
-    with database.engine.connect() as connection:
+    with demo_database.engine.connect() as connection:
         short = read_series(connection, device.id, int((T0 - 3600) * 1000), int(T0 * 1000))
         day = read_series(connection, device.id, int((T0 - 86400) * 1000), int(T0 * 1000))
         spaces = space_values(connection, device.building_id, "temperature")
@@ -242,9 +234,9 @@ def test_series_picks_raw_or_a_rollup_and_space_values_average(ingestor, databas
     assert past[device.space][1] >= 1
 
 
-def test_retention_deletes_old_raw_readings_and_keeps_rollups(database):
+def test_retention_deletes_old_raw_readings_and_keeps_rollups(demo_database):
     clock = Clock(T0 + 400 * 86400)
-    ingestor = Ingestor(database, clock=clock)
+    ingestor = Ingestor(demo_database, clock=clock)
     key = _key(ingestor, "humidity", 0) if any(
         d.kind.key == "humidity" for d in ingestor.devices.values()) else \
         _key(ingestor, "temperature", 30)
@@ -253,7 +245,7 @@ def test_retention_deletes_old_raw_readings_and_keeps_rollups(database):
                      {"device": key, "ts": T0 + 399 * 86400, "value": 21.0}])
     deleted = ingestor.prune(retention_days=90)
     assert deleted >= 1
-    assert _count(database, "SELECT count(*) FROM readings WHERE device_id = :d AND ts < :t",
+    assert _count(demo_database, "SELECT count(*) FROM readings WHERE device_id = :d AND ts < :t",
                   d=device_id, t=int((T0 + 310 * 86400) * 1000)) == 0
-    assert _count(database, "SELECT count(*) FROM rollups WHERE device_id = :d AND bucket < :t",
-                  d=device_id, t=int(T0)) >= 3
+    assert _count(demo_database, "SELECT count(*) FROM rollups WHERE device_id = :d AND "
+                  "bucket < :t", d=device_id, t=int(T0)) >= 3

@@ -23,16 +23,8 @@ def broker():
 
 
 @pytest.fixture(scope="module")
-def database(demo_copy):
-    settings, _state = demo_copy
-    db = Database(settings.resolved_database_url)
-    yield db
-    db.dispose()
-
-
-@pytest.fixture(scope="module")
-def ingestor(database):
-    return Ingestor(database)
+def ingestor(demo_database):
+    return Ingestor(demo_database)
 
 
 def _wait(predicate, timeout: float = 30.0, what: str = "condition") -> None:
@@ -44,8 +36,8 @@ def _wait(predicate, timeout: float = 30.0, what: str = "condition") -> None:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def _stored(database: Database, key: str) -> int:
-    with database.engine.connect() as connection:
+def _stored(demo_database: Database, key: str) -> int:
+    with demo_database.engine.connect() as connection:
         return connection.execute(text(
             "SELECT count(*) FROM readings r JOIN devices d ON d.id = r.device_id "
             "WHERE d.key = :k"), {"k": key}).scalar_one()
@@ -55,7 +47,7 @@ def _keys(ingestor: Ingestor, kind: str) -> list[str]:
     return sorted(k for k, d in ingestor.devices.items() if d.kind.key == kind)
 
 
-def test_published_readings_become_state_events(broker, ingestor, database):
+def test_published_readings_become_state_events(broker, ingestor, demo_database):
     key = _keys(ingestor, "temperature")[0]
     building = ingestor.devices[key].building_id
     events = []
@@ -68,7 +60,7 @@ def test_published_readings_become_state_events(broker, ingestor, database):
         publisher.send([{"device": key, "ts": now - 100 + i, "value": 20 + i / 10}
                         for i in range(50)])
         publisher.close()
-        _wait(lambda: _stored(database, key) == 50, what="50 readings stored")
+        _wait(lambda: _stored(demo_database, key) == 50, what="50 readings stored")
         _wait(lambda: any(e.device.key == key and e.state.value == pytest.approx(24.9)
                           for e in events), what="the state event of the newest reading")
     finally:
@@ -76,7 +68,7 @@ def test_published_readings_become_state_events(broker, ingestor, database):
         subscriber.stop()
 
 
-def test_malformed_messages_and_wrong_building_go_to_dead_letters(broker, ingestor, database):
+def test_malformed_messages_and_wrong_building_go_to_dead_letters(broker, ingestor, demo_database):
     key = _keys(ingestor, "co2")[0]
     building = ingestor.devices[key].building_id
     subscriber = MqttIngest(ingestor, broker.url, client_id="twin-ingest-b").start()
@@ -96,7 +88,7 @@ def test_malformed_messages_and_wrong_building_go_to_dead_letters(broker, ingest
         client.loop_stop()
 
         def reasons():
-            with database.engine.connect() as connection:
+            with demo_database.engine.connect() as connection:
                 return [r[0] for r in connection.execute(text(
                     "SELECT reason FROM dead_letters WHERE source = 'mqtt' AND device = :k"),
                     {"k": key})]
@@ -106,7 +98,7 @@ def test_malformed_messages_and_wrong_building_go_to_dead_letters(broker, ingest
         subscriber.stop()
 
 
-def test_redelivered_messages_are_stored_once(broker, ingestor, database):
+def test_redelivered_messages_are_stored_once(broker, ingestor, demo_database):
     """A subscriber that received messages but never acknowledged them (it crashed, say):
     the broker redelivers them to the next session with the same client id. Half of them were
     stored before the crash; the redelivery stores the other half and counts no double."""
@@ -130,7 +122,7 @@ def test_redelivered_messages_are_stored_once(broker, ingestor, database):
     ingestor.ingest(items[:20], source="mqtt")  # what it stored before it died
     crashed.disconnect()
     crashed.loop_stop()
-    assert _stored(database, key) == 20
+    assert _stored(demo_database, key) == 20
     results = []
     original = ingestor.ingest
 
@@ -142,7 +134,7 @@ def test_redelivered_messages_are_stored_once(broker, ingestor, database):
     subscriber = MqttIngest(ingestor, broker.url, client_id="twin-ingest-c").start()
     try:
         _wait(lambda: sum(r.received for r in results) >= 40, what="the redelivery")
-        assert _stored(database, key) == 40
+        assert _stored(demo_database, key) == 40
         assert sum(r.duplicates for r in results) == 20
         assert sum(r.stored for r in results) == 20
     finally:
@@ -150,7 +142,7 @@ def test_redelivered_messages_are_stored_once(broker, ingestor, database):
         del ingestor.ingest
 
 
-def test_a_broker_restart_mid_stream_loses_nothing_acknowledged(broker, ingestor, database):
+def test_a_broker_restart_mid_stream_loses_nothing_acknowledged(broker, ingestor, demo_database):
     keys = _keys(ingestor, "temperature")[2:12]
     buildings = {k: ingestor.devices[k].building_id for k in keys}
     subscriber = MqttIngest(ingestor, broker.url, client_id="twin-ingest-d").start()
@@ -169,7 +161,7 @@ def test_a_broker_restart_mid_stream_loses_nothing_acknowledged(broker, ingestor
                 broker.restart(down_s=1.0)
             time.sleep(0.01)
         publisher.close(timeout=60)
-        _wait(lambda: sum(_stored(database, k) for k in keys) == len(sent), timeout=60,
+        _wait(lambda: sum(_stored(demo_database, k) for k in keys) == len(sent), timeout=60,
               what=f"all {len(sent)} readings stored after the restart")
     finally:
         subscriber.stop()
