@@ -6,6 +6,7 @@ Use :func:`load_model` to read an ``.ifc``/``.ifczip`` file (IFC2X3, IFC4, IFC4X
 
 from bim_models.errors import ModelError, ModelLoadError, UnsupportedSchemaError
 from bim_models.load import file_sha256, load_model, open_ifc, parse_model
+from bim_models.meshes import MESH_VERSION, ElementMesh, MeshSet, load_meshes
 from bim_models.records import (
     PARSER_VERSION,
     BuildingModel,
@@ -24,10 +25,13 @@ from bim_models.records import (
 )
 
 __all__ = [
+    "MESH_VERSION",
     "PARSER_VERSION",
     "BuildingModel",
     "ElementGeometry",
+    "ElementMesh",
     "EquipmentRecord",
+    "MeshSet",
     "ModelError",
     "ModelLoadError",
     "OpeningRecord",
@@ -42,6 +46,7 @@ __all__ = [
     "VerticalRecord",
     "ZoneRecord",
     "file_sha256",
+    "load_meshes",
     "load_model",
     "open_ifc",
     "parse_model",

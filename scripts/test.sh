@@ -8,6 +8,8 @@ bash scripts/setup.sh || exit 1
 bash scripts/ensure-postgres.sh || exit 1
 # PDF reports are tested with Chinese text: install a CJK font if missing.
 bash scripts/ensure-fonts.sh || exit 1
+# Off-screen images (pyvista/VTK) render through EGL with Mesa's software renderer.
+bash scripts/ensure-render.sh || exit 1
 # The MQTT tests start a real Mosquitto broker on loopback.
 bash scripts/ensure-deb.sh /usr/sbin/mosquitto mosquitto || exit 1
 export PATH="$PWD/.venv/bin:$PATH"

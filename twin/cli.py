@@ -152,6 +152,10 @@ def demo(
     schema: Annotated[str, typer.Option(help="IFC4, IFC4X3 or IFC2X3.")] = "IFC4",
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve",
                                             help="Start the server after set-up.")] = True,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate",
+                                           help="Drive the sample's devices.")] = True,
+    backfill_hours: Annotated[float, typer.Option(
+        help="Simulated history to catch up on first (fast), before real time.")] = 24.0,
 ) -> None:
     """The product's main job: the sample building, its users and the API on 127.0.0.1.
 
@@ -161,15 +165,23 @@ def demo(
     """
     from twin.demo import DEMO_USERS, prepare_demo
 
-    settings = cli_settings(host="127.0.0.1", port=port)
+    settings = cli_settings(host="127.0.0.1", port=port, simulate=simulate,
+                            simulate_backfill_hours=backfill_hours)
     with stderr.status("preparing the demo", spinner="dots") as status:
         state = prepare_demo(settings, schema=schema, step=lambda m: status.update(m))
     base = f"http://127.0.0.1:{port}"
     stdout.print(f"[bold]Facility twin demo[/bold] — data in {settings.data_dir.resolve()}")
     stdout.print(f"  building {state.building_id}: {state.model_path}", highlight=False)
     stdout.print(f"  API        {base}/buildings/{state.building_id}/spaces", highlight=False)
+    stdout.print(f"  viewer     {base}/viewer", highlight=False)
+    stdout.print(f"  live       {base}/buildings/{state.building_id}/state/spaces"
+                 "?kind=temperature  (push: ws …/stream?token=…)", highlight=False)
     stdout.print(f"  API docs   {base}/docs", highlight=False)
     stdout.print(f"  health     {base}/health", highlight=False)
+    if simulate:
+        via = f"MQTT broker {settings.mqtt_url}" if settings.mqtt_url else "in-process"
+        stdout.print(f"  simulator  sample devices, {backfill_hours:g} h of history first, "
+                     f"{via}", highlight=False)
     stdout.print("  demo users (POST /auth/token with username and password):")
     for username, (role, password) in DEMO_USERS.items():
         stdout.print(f"    {username:12} {password:24} {role}", highlight=False)
@@ -401,6 +413,12 @@ def version() -> None:
 
     stdout.print(f"facility-twin {package_version('facility-twin')} "
                  f"(parser {PARSER_VERSION})", highlight=False)
+
+
+# Command modules add their commands to ``app`` when imported.
+import twin.cli_iot  # noqa: E402
+import twin.cli_maintenance  # noqa: E402
+import twin.cli_viewer  # noqa: E402,F401
 
 
 def main() -> None:

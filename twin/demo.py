@@ -18,6 +18,7 @@ from twin.storage import accounts, housing, portfolio
 from twin.storage.database import Database, migrate
 from twin.storage.tables import Building, User
 from twin.uploads import store_model_file
+from viewer.scene import cached_scene
 
 __all__ = ["DEMO_BUILDING", "DEMO_USERS", "DemoState", "prepare_demo"]
 
@@ -80,6 +81,7 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                 step("registering the sample's devices")
                 registry.add_devices(session, building, registry.devices_from_csv(
                     model_path.parent / "devices.csv"), source="csv", actor="demo")
+            sha256 = portfolio.latest_revision(session, building).sha256
             for username, (role, password) in DEMO_USERS.items():
                 if session.scalar(select(User).where(User.username == username)) is None:
                     accounts.add_user(session, username=username, password=password,
@@ -91,4 +93,7 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
             building_id = building.id
     finally:
         database.dispose()
+    if created:  # the 3D scene now, so that the first /viewer visit does not wait for it
+        step("building the 3D scene")
+        cached_scene(model_path, cache_dir=settings.resolved_cache_dir, sha256=sha256)
     return DemoState(building_id=building_id, model_path=model_path, created=created)
