@@ -19,3 +19,5 @@ if [ ! -f "$stamp" ]; then
     .venv/bin/python -m pip install --quiet -e '.[test]'
     rm -f .venv/.installed-* && touch "$stamp"
 fi
+# The web viewer: three.js from npm, bundled with esbuild into viewer/web/dist.
+bash scripts/build-viewer.sh || exit 1

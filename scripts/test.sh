@@ -12,6 +12,8 @@ bash scripts/ensure-fonts.sh || exit 1
 bash scripts/ensure-render.sh || exit 1
 # The MQTT tests start a real Mosquitto broker on loopback.
 bash scripts/ensure-deb.sh /usr/sbin/mosquitto mosquitto || exit 1
+# The web viewer is tested in Debian's Chromium, driven by Playwright.
+bash scripts/ensure-deb.sh /usr/bin/chromium chromium || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
 
 echo "== ruff" && ruff check . || exit 1

@@ -8,7 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from twin.api.errors import install_error_handlers
-from twin.api.routers import buildings, elements, housing, system
+from twin.api.routers import (
+    buildings,
+    elements,
+    housing,
+    iot,
+    maintenance,
+    scene,
+    simulator,
+    system,
+    viewer_web,
+)
+from twin.api.routers.elements import graph_of_building
+from twin.iot.runtime import LiveRuntime
+from twin.maintenance_service import MaintenanceService
 from twin.settings import Settings, get_settings
 from twin.storage.database import Database, migrate
 
@@ -27,14 +40,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrate(settings.resolved_database_url)
         app.state.database = Database(settings.resolved_database_url)
         app.state.graphs = elements.GraphStore(settings)
-        yield
-        app.state.database.dispose()
+        app.state.live = LiveRuntime(settings, app.state.database)
+        app.state.ingestor = app.state.live.ingestor
+        app.state.maintenance = MaintenanceService(
+            app.state.database, app.state.ingestor,
+            lambda building_id: graph_of_building(app, building_id)).start()
+        app.state.live.periodic.append(app.state.maintenance.check_stale)
+        app.state.live.start()
+        try:
+            yield
+        finally:
+            app.state.live.stop()
+            app.state.maintenance.stop()
+            app.state.database.dispose()
 
     app = FastAPI(title="Facility twin", version="0.1.0", lifespan=lifespan,
                   description="Government office buildings as a graph of spaces and "
                               "equipment: portfolio, model revisions, spaces, equipment.")
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (system, buildings, elements, housing):
+    for module in (system, buildings, elements, housing, iot, simulator, maintenance,
+                   scene, viewer_web):
         app.include_router(module.router)
     return app

@@ -148,13 +148,16 @@ def act_on_alarm(building_id: int, alarm_id: str, action: str, request: Request,
 @router.get("/work-orders")
 def work_orders(building_id: int, request: Request, session: SessionDep, user: Reader,
                 state: str | None = None, assignee: str | None = None,
+                space: str | None = None, equipment: str | None = None,
                 open_only: bool = False) -> list[dict[str, Any]]:
-    """Work orders, newest first."""
+    """Work orders, newest first, filtered by state, assignee, space and equipment."""
     books = _books(request, session, building_id, user)
     with _service(request)._lock:
         found = [o for o in books.orders.orders.values()
                  if (state is None or o.state == state)
                  and (assignee is None or o.assignee == assignee)
+                 and (space is None or o.space_global_id == space)
+                 and (equipment is None or o.equipment_global_id == equipment)
                  and not (open_only and o.is_closed)]
         return [order_to_data(o) for o in sorted(found, key=lambda o: -o.created_at)]
 

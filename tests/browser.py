@@ -1,0 +1,201 @@
+"""Helpers of the browser tests and the viewer benchmark: a real server on loopback, the built
+viewer bundle, and Debian's Chromium driven by Python Playwright.
+
+Chromium runs headless with WebGL on SwiftShader (software rendering through ANGLE), without
+sandbox, GPU or any background networking; pages only talk to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "REPO",
+    "LiveServer",
+    "build_viewer",
+    "free_port",
+    "launch_chromium",
+    "open_viewer",
+]
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--ignore-gpu-blocklist",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--metrics-recording-only",
+    "--no-default-browser-check",
+    "--disable-features=MediaRouter,OptimizationHints,Translate",
+]
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build_viewer() -> Path:
+    """Run scripts/build-viewer.sh (idempotent) and return the bundle folder."""
+    result = subprocess.run(["bash", str(REPO / "scripts" / "build-viewer.sh")],
+                            capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise AssertionError(f"scripts/build-viewer.sh failed: {result.stderr.strip()}")
+    return REPO / "viewer" / "web" / "dist"
+
+
+def launch_chromium(playwright, **kwargs):
+    """Debian's Chromium, headless with software WebGL; fails (not skips) when missing."""
+    if not os.access(CHROMIUM, os.X_OK):
+        raise AssertionError(f"{CHROMIUM} is missing: run "
+                             "'bash scripts/ensure-deb.sh /usr/bin/chromium chromium'")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=CHROMIUM_ARGS, **kwargs)
+
+
+class LiveServer:
+    """The demo's data (``twin.demo.prepare_demo``) served by uvicorn in a subprocess.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The data folder (database, models, cache).
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        self.building_id: int | None = None
+        self._log = self.data_dir / "server.log"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ, TWIN_DATA_DIR=str(self.data_dir))
+        env.pop("TWIN_DATABASE_URL", None)
+        env.pop("TWIN_CACHE_DIR", None)
+        return env
+
+    def prepare(self, **demo_options) -> int:
+        """Prepare the demo data in a subprocess (the server's own settings); its building id."""
+        code = ("import json, sys; from twin.demo import prepare_demo; "
+                "from twin.settings import Settings; "
+                "state = prepare_demo(Settings(), **json.loads(sys.argv[1])); "
+                "print(state.building_id)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run([sys.executable, "-c", code, json.dumps(demo_options)],
+                                env=self.env(), capture_output=True, text=True, timeout=900,
+                                cwd=REPO)
+        if result.returncode != 0:
+            raise AssertionError(f"prepare_demo failed: {result.stderr.strip()[-2000:]}")
+        self.building_id = int(result.stdout.strip().splitlines()[-1])
+        return self.building_id
+
+    def start(self, timeout: float = 120) -> LiveServer:
+        """Start uvicorn (``twin.api.app:create_app``) and wait for ``/health``."""
+        log = self._log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "twin.api.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the server exited: {self._log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/health", timeout=5) as answer:
+                    if answer.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the server did not answer in time")
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it does not stop within 20 s)."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=20)
+
+    def token(self, username: str, password: str) -> str:
+        """A bearer token for a user."""
+        request = urllib.request.Request(
+            f"{self.base}/auth/token",
+            data=json.dumps({"username": username, "password": password}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())["access_token"]
+
+    def get_json(self, path: str, token: str | None = None) -> tuple[int, object]:
+        """GET a JSON document: (status, body)."""
+        request = urllib.request.Request(f"{self.base}{path}")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def post_json(self, path: str, body: object, token: str | None = None
+                  ) -> tuple[int, object]:
+        """POST a JSON document: (status, body)."""
+        request = urllib.request.Request(f"{self.base}{path}", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                return answer.status, json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def get_bytes(self, path: str, token: str | None = None) -> bytes:
+        """GET raw content (AssertionError with the error body on a non-2xx answer)."""
+        request = urllib.request.Request(f"{self.base}{path}")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=600) as answer:
+                return answer.read()
+        except urllib.error.HTTPError as error:
+            raise AssertionError(f"GET {path}: HTTP {error.code} {error.read()[:500]!r}") from None
+
+
+def open_viewer(page, server: LiveServer, token: str, *, building: int | None = None,
+                timeout_ms: float = 60_000) -> dict:
+    """Open /viewer signed in with ``token`` and wait for its first frame; the hook's state."""
+    page.add_init_script(f"sessionStorage.setItem('twin.token', {json.dumps(token)});")
+    query = f"?building={building}" if building is not None else ""
+    page.goto(f"{server.base}/viewer{query}")
+    page.wait_for_function("window.twinViewer && (window.twinViewer.isReady || "
+                           "window.twinViewer.error)", timeout=timeout_ms)
+    error = page.evaluate("window.twinViewer.error")
+    if error:
+        raise AssertionError(f"the viewer failed: {error}")
+    return page.evaluate("window.twinViewer.state()")

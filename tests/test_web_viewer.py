@@ -1,0 +1,238 @@
+"""The web viewer in a real browser: Debian's Chromium (headless, software WebGL) driven by
+Playwright against a real server holding the demo's sample building.
+
+Screenshots go to tests/artifacts/web_viewer/ (look at them). These tests fail, not skip,
+when Chromium is missing (scripts/test.sh installs it with scripts/ensure-deb.sh).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from browser import REPO, LiveServer, build_viewer, launch_chromium, open_viewer
+from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
+
+from twin.api.app import create_app
+from twin.demo import DEMO_USERS
+from twin.settings import Settings
+
+ARTIFACTS = REPO / "tests" / "artifacts" / "web_viewer"
+OVER_RED = "#d73027"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    build_viewer()
+    live = LiveServer(tmp_path_factory.mktemp("web-viewer") / "data")
+    live.prepare()
+    live.start()
+    try:
+        token = live.token("manager", DEMO_USERS["manager"][1])
+        live.get_bytes(f"/buildings/{live.building_id}/scene.glb", token)  # builds the cache
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def manager_token(server):
+    return server.token("manager", DEMO_USERS["manager"][1])
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems = []
+    page.on("console", lambda m: problems.append(f"{m.text} at {m.location.get('url')}")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.problems = problems
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    page.close()
+
+
+def _storey_of(state, name):
+    return next(s for s in state["storeys"] if s["name"] == name)
+
+
+def test_the_viewer_is_served_and_says_when_it_is_not_built(server, tmp_path):
+    status, _ = server.get_json("/viewer/nothing.js")
+    assert status == 404
+    html = server.get_bytes("/viewer").decode()
+    assert "/viewer/viewer.js" in html and "http" not in html.replace("http-equiv", "")
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    app.state.viewer_dist = tmp_path / "empty"
+    with TestClient(app) as client:
+        answer = client.get("/viewer")
+    assert answer.status_code == 503
+    assert "scripts/build-viewer.sh" in answer.json()["error"]["message"]
+
+
+def test_signing_in_loads_the_sample_building(server, page):
+    page.goto(f"{server.base}/viewer?building={server.building_id}")
+    page.fill("#login input[name=username]", "manager")
+    page.fill("#login input[name=password]", DEMO_USERS["manager"][1])
+    page.click("#login button[type=submit]")
+    page.wait_for_function("window.twinViewer.isReady || window.twinViewer.error",
+                           timeout=60_000)
+    assert page.evaluate("window.twinViewer.error") is None
+    state = page.evaluate("window.twinViewer.state()")
+    assert state["nodeCount"] > 0
+    assert state["roomCount"] == 133
+    assert state["classes"]["IfcStair"] == 12
+    assert len(state["storeys"]) == 7
+    assert len(state["visibleStoreys"]) == 7
+    assert page.evaluate("window.twinViewer.firstFrameMs") > 0
+    assert page.locator("#sidebar").is_visible()
+    page.wait_for_timeout(300)
+    assert page.problems == []
+
+
+def test_isolating_a_storey_hides_the_others(server, page, manager_token):
+    state = open_viewer(page, server, manager_token)
+    storey = _storey_of(state, "2F")
+    page.click(f".storey-row[data-gid='{storey['global_id']}']")  # the sidebar, as a user
+    state = page.evaluate("window.twinViewer.state()")
+    assert state["visibleStoreys"] == [storey["global_id"]]
+    assert state["isolated"] == storey["global_id"]
+    hidden = page.evaluate("""(gid) => {
+        const v = window.twinViewer;
+        return v.state().storeys.filter((s) => s.global_id !== gid).length; }""",
+                           storey["global_id"])
+    assert hidden == 6
+    page.wait_for_timeout(300)
+    assert page.problems == []
+
+
+def test_clicking_a_room_opens_its_panel(server, page, manager_token):
+    state = open_viewer(page, server, manager_token)
+    meta = page.evaluate("window.twinViewer.meta")
+    storey = _storey_of(state, "GF")
+    rooms = [s for s in meta["spaces"] if s["storey"] == storey["global_id"]
+             and s["number"].endswith("-005")]
+    assert rooms, "no room GF-005 in the scene's meta"
+    room = rooms[0]
+    page.evaluate("(gid) => window.twinViewer.isolateStorey(gid)", storey["global_id"])
+    page.evaluate("window.twinViewer.viewFromTop()")
+    page.wait_for_timeout(300)
+    point = page.evaluate("(gid) => window.twinViewer.screenPoint(gid)", room["global_id"])
+    page.mouse.click(point["x"], point["y"])  # a real click where the room is drawn
+    page.wait_for_selector("#panel[data-room-number]", timeout=10_000)
+    assert page.get_attribute("#panel", "data-room-number") == room["number"]
+    assert room["number"] in page.inner_text("#panel-title")
+    page.wait_for_selector("#panel h3:has-text('Allocations')", timeout=10_000)
+    assert page.evaluate("window.twinViewer.state().selected") == room["global_id"]
+    assert page.problems == []
+
+
+def test_colouring_by_compliance_paints_the_over_standard_rooms_red(server, page,
+                                                                       manager_token):
+    status, report = server.get_json(f"/buildings/{server.building_id}/compliance",
+                                     manager_token)
+    assert status == 200
+    over = {r["global_id"] for r in report["rooms"] if r["verdict"] == "over"}
+    others = {r["global_id"] for r in report["rooms"] if r["verdict"] != "over"}
+    assert over, "the demo's allocations should hold over-standard rooms"
+    open_viewer(page, server, manager_token)
+    page.evaluate("window.twinViewer.colourBy('compliance')")
+    colours = page.evaluate("window.twinViewer.roomColours()")
+    assert {gid for gid, colour in colours.items() if colour == OVER_RED} == over
+    assert not any(colours.get(gid) == OVER_RED for gid in others)
+    assert "over" in page.inner_text("#legend")
+    assert page.evaluate("window.twinViewer.state().colourMode") == "compliance"
+    page.wait_for_timeout(300)
+    assert page.problems == []
+
+
+def test_live_readings_recolour_a_room(server, page, manager_token):
+    status, devices = server.get_json(
+        f"/buildings/{server.building_id}/devices?kind=temperature", manager_token)
+    assert status == 200
+    device = next(d for d in devices if d["space"])
+    open_viewer(page, server, manager_token)
+    page.evaluate("window.twinViewer.colourBy('temperature')")
+    page.wait_for_function("window.twinViewer.state().liveMessages > 0",  # the stream's hello
+                           timeout=20_000)
+    operator = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    status, _ = server.post_json("/ingest", [{"device": device["key"], "ts": now,
+                                              "value": 27.6}], operator)
+    assert status == 200
+    page.wait_for_function("(gid) => window.twinViewer.roomColours()[gid] !== undefined",
+                           arg=device["space"], timeout=20_000)
+    colour = page.evaluate("(gid) => window.twinViewer.roomColours()[gid]", device["space"])
+    red, blue = int(colour[1:3], 16), int(colour[5:7], 16)
+    assert red > 150 and blue < 80  # the warm end of the 16-28 °C scale
+    assert "Temperature" in page.inner_text("#legend")
+    assert page.problems == []
+
+
+def test_walking_up_a_stair_reaches_the_next_storey(server, page, manager_token):
+    state = open_viewer(page, server, manager_token)
+    ground = _storey_of(state, "GF")
+    upper = sorted((s for s in state["storeys"] if s["elevation"] > ground["elevation"]),
+                   key=lambda s: s["elevation"])[0]
+    stair = next(s for s in page.evaluate("window.twinViewer.stairs()")
+                 if s["storey"] == ground["global_id"])
+    page.evaluate("(gid) => window.twinViewer.startWalk({stair: gid})", stair["global_id"])
+    start = page.evaluate("window.twinViewer.state().camera")
+    assert start[2] == pytest.approx(ground["elevation"] + 1.6, abs=0.5)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "walk_foot_of_the_stair.png"))
+    page.keyboard.down("w")  # walk forwards, up the flight, with the keyboard
+    try:
+        page.wait_for_function(
+            f"window.twinViewer.state().camera[2] > {upper['elevation'] + 1.6 - 0.05}",
+            timeout=30_000)
+        page.wait_for_timeout(1000)  # on against the wall at the top: the height holds
+    finally:
+        page.keyboard.up("w")
+    end = page.evaluate("window.twinViewer.state()")
+    rise = end["camera"][2] - start[2]
+    storey_height = upper["elevation"] - ground["elevation"]
+    assert rise == pytest.approx(storey_height, abs=0.45)
+    assert end["walking"] is True
+    moved = ((end["camera"][0] - start[0]) ** 2 + (end["camera"][1] - start[1]) ** 2) ** 0.5
+    assert 2.0 < moved < 10.0  # along the flight, not through the building
+    page.screenshot(path=str(ARTIFACTS / "walk_top_of_the_stair.png"))
+    heading = end["heading"]
+    page.keyboard.down("ArrowLeft")  # turn round at the top and walk back along the landing
+    try:
+        page.wait_for_function(f"window.twinViewer.state().heading > {heading + 170}",
+                               timeout=30_000)
+    finally:
+        page.keyboard.up("ArrowLeft")
+    page.keyboard.down("w")
+    try:
+        page.wait_for_function(
+            "([x, y]) => { const c = window.twinViewer.state().camera; "
+            "return Math.hypot(c[0] - x, c[1] - y) > 1.5; }", arg=end["camera"][:2],
+            timeout=30_000)
+    finally:
+        page.keyboard.up("w")
+    after = page.evaluate("window.twinViewer.state().camera")
+    assert after[2] == pytest.approx(upper["elevation"] + 1.6, abs=0.4)  # still upstairs
+    assert page.problems == []
+
+
+def test_search_flies_to_a_room_and_a_route_is_drawn(server, page, manager_token):
+    open_viewer(page, server, manager_token)
+    page.fill("#search-input", "3F-004")
+    page.click("#search button")
+    page.wait_for_selector("#panel[data-room-number='3F-004']", timeout=10_000)
+    points = page.evaluate("window.twinViewer.route('GF-005', 'GF-010', false)")
+    assert len(points) >= 2
+    assert page.evaluate("window.twinViewer.state().routePoints") == len(points)
+    assert page.problems == []

@@ -1,0 +1,140 @@
+// The sidebar: search, view options, storeys, classes, colour modes, walkthrough controls.
+import * as THREE from "three";
+import { READING_SCALES } from "./colour.js";
+
+const $ = (id) => document.getElementById(id);
+
+function escapeHtml(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+/** The replay instant of slider position `step` (quarter-hours of today; 96 = now). */
+export function replayInstant(step) {
+  if (step >= 96) return null;
+  const day = new Date();
+  day.setHours(0, 0, 0, 0);
+  return new Date(day.getTime() + step * 15 * 60 * 1000).toISOString();
+}
+
+/** Wire the sidebar to the viewer; returns {refresh, showAlarmsMode}. */
+export function buildSidebar(v) {
+  const b = v.building3d;
+  const message = (text) => { $("walk-status").textContent = text; };
+
+  // storeys: click isolates, click again shows all
+  const storeys = $("storeys");
+  const renderStoreys = () => {
+    storeys.innerHTML = `<div class="storey-row${b.isolated ? "" : " active"}" data-gid="">`
+      + "All storeys</div>"
+      + b.storeyList().slice().reverse().map((s) => `<div class="storey-row${
+        b.isolated === s.global_id ? " active" : ""}" data-gid="${escapeHtml(s.global_id)}">`
+        + `<span>${escapeHtml(s.name)}</span><span class="sub">${s.elevation.toFixed(1)} m`
+        + "</span></div>").join("");
+  };
+  storeys.addEventListener("click", (e) => {
+    const row = e.target.closest(".storey-row");
+    if (!row) return;
+    b.isolateStorey(row.dataset.gid || null);
+    refresh();
+    v.fitView();
+  });
+
+  // classes
+  const classes = $("classes");
+  const renderClasses = () => {
+    classes.innerHTML = [...b.classes].sort(([a], [c]) => a.localeCompare(c))
+      .map(([cls, nodes]) => `<label><input type="checkbox" data-cls="${escapeHtml(cls)}"${
+        b.hiddenClasses.has(cls) ? "" : " checked"}> ${escapeHtml(cls.replace(/^Ifc/, ""))} `
+        + `<span class="sub">${nodes.length}</span></label>`).join("");
+  };
+  classes.addEventListener("change", (e) => {
+    const cls = e.target.dataset.cls;
+    if (cls) b.setClassVisible(cls, e.target.checked);
+  });
+
+  // view
+  $("fit").addEventListener("click", () => v.fitView());
+  $("xray").addEventListener("change", (e) => b.setXray(e.target.checked));
+  $("explode").addEventListener("input", (e) => b.explode(Number(e.target.value)));
+  $("explode").addEventListener("change", () => v.fitView());
+  const sectionHeight = () => {
+    const t = Number($("section").value);
+    const box = new THREE.Box3().setFromObject(b.root);
+    return box.min.y + t * (box.max.y - box.min.y);
+  };
+  const applySection = () => b.setSection($("section-on").checked ? sectionHeight() : null);
+  $("section-on").addEventListener("change", applySection);
+  $("section").addEventListener("input", () => {
+    $("section-on").checked = true;
+    applySection();
+  });
+
+  // colour modes and replay
+  const modeSelect = $("colour-mode");
+  const timeSlider = $("time");
+  const applyColour = async () => {
+    const at = READING_SCALES[modeSelect.value] ? replayInstant(Number(timeSlider.value)) : null;
+    $("time-label").textContent = at ? at.slice(11, 16) + " UTC" : "now";
+    try {
+      await v.colouring.setMode(modeSelect.value, at);
+    } catch (error) {
+      $("colour-status").textContent = error.message;
+    }
+  };
+  modeSelect.addEventListener("change", applyColour);
+  timeSlider.addEventListener("change", applyColour);
+  timeSlider.addEventListener("input", () => {
+    const at = replayInstant(Number(timeSlider.value));
+    $("time-label").textContent = at ? at.slice(11, 16) + " UTC" : "now";
+  });
+
+  // search
+  $("room-names").innerHTML = b.spaces.slice(0, 2000).map((s) =>
+    `<option value="${escapeHtml(s.userData.number ?? "")}">${escapeHtml(
+      s.userData.long_name ?? s.userData.name ?? "")}</option>`).join("");
+  $("search").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const room = b.spaceByNumber($("search-input").value);
+    if (!room) {
+      message(`no room ${$("search-input").value}`);
+      return;
+    }
+    if (room.userData.storey && b.isolated !== room.userData.storey) {
+      b.isolateStorey(room.userData.storey); // rooms are inside: show their storey alone
+      refresh();
+    }
+    v.select(room.userData.global_id);
+    v.flyTo(new THREE.Box3().setFromObject(room));
+  });
+
+  // walk, tour, route
+  $("walk").addEventListener("click", () => v.startWalk());
+  $("tour").addEventListener("click", () => {
+    const numbers = $("tour-rooms").value.split(",").map((n) => n.trim()).filter(Boolean);
+    try {
+      v.tour(numbers).catch((error) => message(error.message));
+    } catch (error) {
+      message(error.message);
+    }
+  });
+  $("route").addEventListener("click", () => {
+    v.route($("route-from").value, $("route-to").value).catch((error) => message(error.message));
+  });
+
+  function refresh() {
+    renderStoreys();
+    renderClasses();
+    $("xray").checked = b.xray;
+    $("explode").value = String(b.explodeGap);
+    $("section-on").checked = b.sectionEnabled;
+    if (modeSelect.value !== v.colouring.mode) modeSelect.value = v.colouring.mode;
+  }
+  refresh();
+  return {
+    refresh,
+    showAlarmsMode(available) {
+      modeSelect.querySelector("option[value=alarms]").hidden = !available;
+    },
+  };
+}
