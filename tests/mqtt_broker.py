@@ -8,6 +8,7 @@ port. Nothing here falls back to a mock: without the binary the tests fail with 
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,10 @@ class Broker:
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
         (self.folder / "mosquitto.conf").write_text(
+            # run as whoever started it: as root, mosquitto would otherwise drop to the
+            # 'mosquitto' user, which cannot write its persistence file in our folder, and
+            # messages it acknowledged would not survive a restart
+            f"user {getpass.getuser()}\n"
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
             f"persistence true\npersistence_location {self.folder}/\nautosave_interval 1\n"
             "max_queued_messages 0\nmax_inflight_messages 0\n"

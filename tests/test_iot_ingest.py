@@ -249,3 +249,23 @@ def test_retention_deletes_old_raw_readings_and_keeps_rollups(demo_database):
                   d=device_id, t=int((T0 + 310 * 86400) * 1000)) == 0
     assert _count(demo_database, "SELECT count(*) FROM rollups WHERE device_id = :d AND "
                   "bucket < :t", d=device_id, t=int(T0)) >= 3
+
+
+def test_running_hours_come_from_the_hourly_rollups_of_status_devices(demo_database):
+    from twin.iot.query import running_hours
+
+    clock = Clock(T0 + 30 * 86400)
+    ingestor = Ingestor(demo_database, clock=clock)
+    key = _key(ingestor, "status", 3)
+    device = ingestor.devices[key]
+    start = (T0 + 20 * 86400) // 3600 * 3600
+    on_then_off = [{"device": key, "ts": start + 60 * i, "value": 1 if i < 180 else 0}
+                   for i in range(300)]  # three hours on, two off
+    ingestor.ingest(on_then_off)
+    with demo_database.engine.connect() as connection:
+        hours = running_hours(connection, device.building_id,
+                              since_ms=int(start * 1000))
+        before = running_hours(connection, device.building_id, since_ms=int(start * 1000),
+                               until_ms=int((start + 3600) * 1000))
+    assert hours[device.equipment] == pytest.approx(3.0)
+    assert before[device.equipment] == pytest.approx(1.0)

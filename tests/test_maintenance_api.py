@@ -162,6 +162,17 @@ def test_schedules_issue_work_orders_once(setup):
                         params={"horizon_days": 365}, headers=_auth(tokens, "maintenance"))
     assert first.status_code == 200 and len(first.json()) >= 1 and again.json() == []
     assert all(o["origin"] == "schedule" for o in first.json())
+    # servicing the chiller moves its next annual service a year on
+    chiller = next(o for o in first.json() if o["schedule_id"] == "S-CHILLER")
+    url = f"/buildings/{building}/work-orders/{chiller['work_order_id']}"
+    client.post(f"{url}/assign", json={"assignee": "wang"}, headers=_auth(tokens, "maintenance"))
+    for state in ("in_progress", "done"):
+        moved = client.post(f"{url}/transition", json={"state": state},
+                            headers=_auth(tokens, "maintenance"))
+        assert moved.status_code == 200, moved.json()
+    later = client.get(f"/buildings/{building}/schedules", params={"horizon_days": 300},
+                       headers=_auth(tokens, "manager")).json()
+    assert not [d for d in later["due"] if d["schedule"] == "S-CHILLER"]
 
 
 def test_alarm_acknowledge_and_refusals(setup):

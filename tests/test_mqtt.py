@@ -27,6 +27,22 @@ def ingestor(demo_database):
     return Ingestor(demo_database)
 
 
+@pytest.fixture(autouse=True)
+def _forget_sessions(broker):
+    """End, after each test, the persistent sessions it left on the broker (a stopped
+    subscriber's session would otherwise queue every later message)."""
+    yield
+    for client_id in ("twin-ingest", "twin-ingest-a", "twin-ingest-b", "twin-ingest-c",
+                      "twin-ingest-d", "pub-a", "pub-c", "pub-d", "twin-simulator"):
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id,
+                             clean_session=True)
+        client.connect("127.0.0.1", broker.port)
+        client.loop_start()
+        _wait(client.is_connected, what=f"a clean session for {client_id}")
+        client.disconnect()
+        client.loop_stop()
+
+
 def _wait(predicate, timeout: float = 30.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -159,9 +175,38 @@ def test_a_broker_restart_mid_stream_loses_nothing_acknowledged(broker, ingestor
             sent.extend(batch)
             if step == 60:
                 broker.restart(down_s=1.0)
+                # the broker kept what it had acknowledged on disk over the restart
+                assert (broker.folder / "mosquitto.db").is_file()
             time.sleep(0.01)
         publisher.close(timeout=60)
         _wait(lambda: sum(_stored(demo_database, k) for k in keys) == len(sent), timeout=60,
               what=f"all {len(sent)} readings stored after the restart")
     finally:
         subscriber.stop()
+
+
+def test_with_an_mqtt_url_the_simulator_goes_through_the_broker(broker, demo_copy,
+                                                                demo_database):
+    from twin.iot.runtime import LiveRuntime
+
+    settings, _state = demo_copy
+    settings = settings.model_copy(update={
+        "mqtt_url": broker.url, "simulate": True, "simulate_backfill_hours": 0.25,
+        "simulate_interval_s": 5.0,
+        "offline_after_s": {"co2": 900}})
+
+    def refused() -> int:
+        with demo_database.engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM dead_letters")).scalar_one()
+
+    before = refused()
+    runtime = LiveRuntime(settings, demo_database).start()
+    try:
+        assert runtime.publisher is not None and runtime.mqtt is not None
+        _wait(lambda: runtime.simulator.sent > 1000, what="the simulator to publish")
+        _wait(lambda: runtime.mqtt.messages >= runtime.simulator.sent, timeout=60,
+              what="every published reading to come back through the subscriber")
+        assert refused() == before  # the simulator's readings are all valid
+        assert runtime.ingestor.offline_after_ms["co2"] == 900_000
+    finally:
+        runtime.stop()

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         between readings of a device.
     offline_check_s : float
         How often devices are checked for silence (offline after their kind's interval).
+    offline_after_s : dict
+        Per device kind, seconds of silence after which a device is offline, over the
+        description table's (``TWIN_OFFLINE_AFTER_S='{"co2": 600}'``).
     retention_days : float
         Raw readings older than this are deleted (rollups stay).
     future_tolerance_s : float
@@ -66,6 +69,7 @@ class Settings(BaseSettings):
     simulate_backfill_hours: float = Field(default=0.0, ge=0)
     simulate_interval_s: float = Field(default=60.0, gt=0)
     offline_check_s: float = Field(default=30.0, gt=0)
+    offline_after_s: dict[str, float] = Field(default_factory=dict)
     retention_days: float = Field(default=90.0, gt=0)
     future_tolerance_s: float = Field(default=300.0, ge=0)
     ingest_max_mb: int = Field(default=16, ge=1)

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from bim_models.device_kinds import DEVICE_KINDS
+from twin.errors import InvalidInputError
 from twin.iot.bus import EventBus
 from twin.iot.records import DeviceRecord, DeviceState, StateChange
 from twin.iot.rollups import partials, recompute, upsert_sql
@@ -88,6 +89,10 @@ class Ingestor:
         self.bus = bus or EventBus()
         self.clock = clock
         self.future_tolerance_ms = int(future_tolerance_s * 1000)
+        unknown = set(offline_after_s or {}) - set(DEVICE_KINDS)
+        if unknown:
+            raise InvalidInputError(f"offline intervals for unknown device kinds: "
+                                    f"{', '.join(sorted(unknown))}")
         self.offline_after_ms = {k: int(1000 * (offline_after_s or {}).get(k, v.offline_after_s))
                                  for k, v in DEVICE_KINDS.items()}
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 from twin.errors import InvalidInputError
 from twin.iot.rollups import RESOLUTIONS
 
-__all__ = ["Series", "choose_resolution", "read_series", "space_values"]
+__all__ = ["Series", "choose_resolution", "read_series", "running_hours", "space_values"]
 
 #: The most points a series answer holds before a coarser resolution is chosen.
 MAX_POINTS = 2000
@@ -111,3 +111,18 @@ def space_values(connection: Connection, building_id: int, kind: str,
         grouped[space].append((value, ts))
     return {space: (sum(v for v, _ in values) / len(values), len(values),
                     max(t for _, t in values)) for space, values in grouped.items()}
+
+
+def running_hours(connection: Connection, building_id: int, *, since_ms: int = 0,
+                  until_ms: int | None = None) -> dict[str, float]:
+    """Per equipment GlobalId: hours its on/off ``status`` device reported "on", from the
+    hourly rollups (each hour counts its mean: 0.5 = on half the hour), in
+    ``[since_ms, until_ms)``."""
+    rows = connection.execute(text(
+        "SELECT d.equipment, sum(r.sum / r.count) FROM rollups r JOIN devices d "
+        "ON d.id = r.device_id WHERE d.building_id = :b AND d.kind = 'status' "
+        "AND d.equipment IS NOT NULL AND r.resolution = 3600 AND r.bucket >= :a "
+        "AND r.bucket < :z GROUP BY d.equipment"),
+        {"b": building_id, "a": since_ms // 1000,
+         "z": (until_ms // 1000) if until_ms is not None else 2**62})
+    return {equipment: float(hours) for equipment, hours in rows}

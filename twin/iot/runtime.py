@@ -54,7 +54,8 @@ class LiveRuntime:
                  ingestor: Ingestor | None = None) -> None:
         self.settings = settings
         self.ingestor = ingestor or Ingestor(
-            database, future_tolerance_s=settings.future_tolerance_s)
+            database, future_tolerance_s=settings.future_tolerance_s,
+            offline_after_s=settings.offline_after_s)
         self.database = database
         self.mqtt: MqttIngest | None = None
         self.publisher: MqttPublisher | None = None

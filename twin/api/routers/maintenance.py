@@ -26,6 +26,7 @@ from maintenance.workorders import PartUse
 from spaces.routing import daily_round, locate, resolve_target, route
 from twin.api.deps import SessionDep, require_roles
 from twin.errors import NotFoundError
+from twin.iot.query import running_hours
 from twin.maintenance_service import Books, MaintenanceService
 from twin.storage import housing, portfolio
 from twin.storage.maintenance_store import order_to_data
@@ -254,6 +255,28 @@ def attach(building_id: int, work_order_id: str, body: AttachmentIn, request: Re
 
 # -- schedules -----------------------------------------------------------------------------
 
+def _due(books: Books, session, building_id: int, now: float, horizon_s: float) -> list:
+    """What the schedules say is due: calendar from the last time each item was serviced
+    (its last done schedule work order), runtime from the status readings' running hours."""
+    connection = session.connection()
+    counters = running_hours(connection, building_id)
+    week = running_hours(connection, building_id, since_ms=int((now - 7 * 86400) * 1000))
+    rates = {gid: hours / 7 for gid, hours in week.items() if hours > 0}
+    last_done: dict[tuple[str, str], tuple[float, float]] = {}
+    for order in books.orders.orders.values():
+        if order.schedule_id and order.equipment_global_id and \
+                order.state in ("done", "verified"):
+            done_at = max((t.ts for t in order.history if t.to_state == "done"),
+                          default=order.created_at)
+            key = (order.schedule_id, order.equipment_global_id)
+            if key not in last_done or last_done[key][0] < done_at:
+                hours = running_hours(connection, building_id, until_ms=int(done_at * 1000))
+                last_done[key] = (done_at, hours.get(order.equipment_global_id, 0.0))
+    return due_work_orders(DEFAULT_SCHEDULES, equipment_from_graph(books.graph), now,
+                           horizon_s, last_done=last_done, counters=counters,
+                           rates_per_day=rates)
+
+
 @router.get("/schedules")
 def schedules(building_id: int, request: Request, session: SessionDep, user: Reader,
               horizon_days: Annotated[float, Query(gt=0, le=3650)] = 30
@@ -261,8 +284,7 @@ def schedules(building_id: int, request: Request, session: SessionDep, user: Rea
     """The preventive schedules and what falls due within ``horizon_days``."""
     books = _books(request, session, building_id, user)
     now = time.time()
-    due = due_work_orders(DEFAULT_SCHEDULES, equipment_from_graph(books.graph), now,
-                          horizon_days * 86400)
+    due = _due(books, session, building_id, now, horizon_days * 86400)
     return {"schedules": [asdict(s) for s in DEFAULT_SCHEDULES],
             "due": [{"schedule": d.schedule.schedule_id, "equipment": d.equipment.global_id,
                      "name": d.equipment.name, "due": d.due, "reason": d.reason,
@@ -274,8 +296,7 @@ def issue(building_id: int, request: Request, session: SessionDep, user: Worker,
           horizon_days: Annotated[float, Query(gt=0, le=365)] = 14) -> list[dict[str, Any]]:
     """Open the work orders that fall due within ``horizon_days`` (once each)."""
     books = _books(request, session, building_id, user)
-    due = due_work_orders(DEFAULT_SCHEDULES, equipment_from_graph(books.graph), time.time(),
-                          horizon_days * 86400)
+    due = _due(books, session, building_id, time.time(), horizon_days * 86400)
     made = _service(request).act_on_order(building_id, lambda o, now: issue_due(
         o, due, actor=user.username, ts=now))
     return [order_to_data(o) for o in made]
