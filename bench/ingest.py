@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -66,12 +65,6 @@ def _fresh(name: str) -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _device_keys(folder: Path) -> list[str]:
     with sqlite3.connect(folder / "twin.db") as connection:
         return [r[0] for r in connection.execute(
@@ -93,7 +86,9 @@ def bench_http(readings: int) -> dict:
     import httpx
 
     folder = _fresh("ingest-http")
-    port = _free_port()
+    from ports import free_port  # tests/ is on the path
+
+    port = free_port()
     env = dict(os.environ, TWIN_DATA_DIR=str(folder), TWIN_SIMULATE="0")
     env.pop("TWIN_DATABASE_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "twin.cli", "serve", "--port", str(port)],

@@ -3,7 +3,8 @@
 #
 #   bash scripts/ensure-deb.sh PATH PACKAGE [PACKAGE ...]
 #
-# When PATH (a file, e.g. /usr/sbin/mosquitto) is missing, installs the PACKAGEs with apt-get,
+# When PATH (a file, e.g. /usr/sbin/mosquitto) is missing, or PATH is "-" (the caller has
+# checked already), installs the PACKAGEs with apt-get,
 # non-interactively, without recommends, through sudo when not root. Services the packages
 # would start are not needed (the tests start their own on loopback), so invoke-rc.d is told
 # not to start any. Idempotent and silent when PATH exists; on failure one line starting with
@@ -16,7 +17,7 @@ fail() {
     echo "ensure-deb: $*" >&2
     exit 1
 }
-[[ -e "$target" ]] && exit 0
+[[ "$target" != - && -e "$target" ]] && exit 0
 command -v apt-get >/dev/null 2>&1 ||
     fail "$target is missing and there is no apt-get: install Debian's $* by hand"
 as_root=()
@@ -24,7 +25,9 @@ if [[ "$(id -u)" -ne 0 ]]; then
     command -v sudo >/dev/null 2>&1 || fail "installing $* needs root and sudo is not available"
     as_root=(sudo)
 fi
-echo "ensure-deb: installing Debian's $* (for $target)" >&2
+for_what=""
+[[ "$target" != - ]] && for_what=" (for $target)"
+echo "ensure-deb: installing Debian's $*$for_what" >&2
 log=$(mktemp "${TMPDIR:-/tmp}/ensure-deb.XXXXXX")
 trap 'rm -f "$log"' EXIT
 apt_opts=(-q -o DPkg::Lock::Timeout=300)
@@ -37,4 +40,4 @@ if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
     tail -n 20 "$log" >&2
     fail "'apt-get install $*' failed (see above)"
 fi
-[[ -e "$target" ]] || fail "installed $* but $target is still missing"
+[[ "$target" == - || -e "$target" ]] || fail "installed $* but $target is still missing"

@@ -7,7 +7,7 @@
 # its software rasteriser (llvmpipe) do the drawing. That needs Debian's libegl1 (the EGL
 # loader), libegl-mesa0 (Mesa's EGL vendor library) and libgl1-mesa-dri (the swrast/llvmpipe
 # driver). When any of them is missing this script installs them non-interactively (apt-get,
-# without recommends, through sudo when not root).
+# without recommends, through sudo when not root, with scripts/ensure-deb.sh).
 #
 # Idempotent and silent when the libraries are already there. On failure it prints one line
 # starting with "ensure-render:" (after apt's output, if apt failed) and exits non-zero.
@@ -34,32 +34,9 @@ have_libraries() {
 
 have_libraries && exit 0
 
-command -v apt-get >/dev/null 2>&1 ||
-    fail "the EGL/Mesa libraries for off-screen rendering are missing and there is no" \
-        "apt-get: install ${packages[*]} (or your system's Mesa EGL) by hand"
-
-as_root=()
-if [[ "$(id -u)" -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 ||
-        fail "installing ${packages[*]} needs root and sudo is not available:" \
-            "run 'apt-get install ${packages[*]}' as root"
-    as_root=(sudo)
-fi
-
-echo "ensure-render: installing Debian's ${packages[*]} (off-screen rendering)" >&2
-log=$(mktemp "${TMPDIR:-/tmp}/ensure-render.XXXXXX")
-trap 'rm -f "$log"' EXIT
-apt_opts=(-q -o DPkg::Lock::Timeout=300)
-if ! "${as_root[@]}" apt-get "${apt_opts[@]}" update >"$log" 2>&1; then
-    tail -n 20 "$log" >&2
-    fail "'apt-get update' failed (see above): cannot install ${packages[*]}"
-fi
-if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get "${apt_opts[@]}" install -y --no-install-recommends "${packages[@]}" >"$log" 2>&1
-then
-    tail -n 20 "$log" >&2
-    fail "'apt-get install ${packages[*]}' failed (see above): no off-screen rendering"
-fi
+# apt-get, sudo and error reporting are ensure-deb.sh's ("-": we checked, install them).
+bash "$(dirname "${BASH_SOURCE[0]}")/ensure-deb.sh" - "${packages[@]}" ||
+    fail "could not install ${packages[*]}: no off-screen rendering"
 
 have_libraries ||
     fail "installed ${packages[*]} but libEGL/Mesa's EGL or its software driver is still missing"

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from ports import free_port
 
 __all__ = [
     "CHROMIUM",
@@ -47,13 +48,6 @@ CHROMIUM_ARGS = [
     "--no-default-browser-check",
     "--disable-features=MediaRouter,OptimizationHints,Translate",
 ]
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def build_viewer() -> Path:

@@ -16,15 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from ports import free_port
+
 __all__ = ["MOSQUITTO", "Broker"]
 
 MOSQUITTO = Path("/usr/sbin/mosquitto")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Broker:
@@ -35,7 +31,7 @@ class Broker:
             raise RuntimeError(f"{MOSQUITTO} is missing: run "
                                "'bash scripts/ensure-deb.sh /usr/sbin/mosquitto mosquitto'")
         self.folder = Path(tempfile.mkdtemp(prefix="twin-mqtt-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
         (self.folder / "mosquitto.conf").write_text(
             # run as whoever started it: as root, mosquitto would otherwise drop to the

@@ -22,7 +22,6 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from ports import free_port
 
 __all__ = ["DATABASE", "USER", "find_bindir", "postgres_url", "running_postgres"]
 
@@ -122,13 +122,6 @@ def _run_as() -> _RunAs:
     return _RunAs(entry.pw_uid, entry.pw_gid)
 
 
-def _free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _child_env() -> dict[str, str]:
     """Our environment without libpq/PostgreSQL variables that could redirect the server."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
@@ -201,7 +194,7 @@ def _start(
     A new port is tried when the chosen one was taken in the meantime (parallel test workers).
     """
     for attempt in range(1, PORT_ATTEMPTS + 1):
-        port = _free_port()
+        port = free_port()
         command = [
             str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
             "-c", "listen_addresses=127.0.0.1",

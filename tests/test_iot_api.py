@@ -128,6 +128,9 @@ def test_dead_letters_are_visible_to_operators(setup):
     refused = client.get(f"/buildings/{building}/dead-letters",
                          headers=_auth(tokens["housing"]))
     assert refused.status_code == 403
+    unknown = client.get(f"/buildings/{building}/dead-letters", params={"reason": "gremlins"},
+                         headers=_auth(tokens["maintenance"]))
+    assert unknown.status_code == 422 and "out_of_range" in unknown.json()["error"]["message"]
 
 
 def test_readings_state_and_space_values(setup):
@@ -174,6 +177,22 @@ def test_push_stream_sends_state_changes_filtered_by_kind(setup):
         assert message["type"] == "state" and message["device"] == temp
         assert message["value"] == 23.25 and message["kind"] == "temperature"
         assert message["space"] and message["storey"] and message["online"] is True
+
+
+def test_push_stream_types_pick_the_messages(setup):
+    client, tokens, building = setup
+    temp = _devices(client, tokens, building, "temperature")[9]
+    with client.websocket_connect(f"/buildings/{building}/stream?token={tokens['manager']}"
+                                  "&types=work_order") as ws:
+        assert ws.receive_json()["filters"]["types"] == ["work_order"]
+        client.post("/ingest", json=[{"device": temp, "ts": time.time() - 1, "value": 22}],
+                    headers=_auth(tokens["admin"]))
+        created = client.post(f"/buildings/{building}/work-orders",
+                              json={"title": "check the blinds"},
+                              headers=_auth(tokens["maintenance"])).json()
+        message = ws.receive_json()  # not the state change: the work order
+        assert message["type"] == "work_order" and message["action"] == "created"
+        assert message["id"] == created["work_order_id"]
 
 
 def test_push_stream_refuses_a_bad_token(setup):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from ports import free_port
 
 from twin.demo import DEMO_USERS
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, dict]:
@@ -51,7 +45,7 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None
 def demo_server(tmp_path_factory):
     """``twin demo`` in a subprocess: 2 h of simulated history, then a reading every 5 s."""
     data = tmp_path_factory.mktemp("demo-server") / "data"
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, TWIN_DATA_DIR=str(data), TWIN_SIMULATE_INTERVAL_S="5")
     env.pop("TWIN_DATABASE_URL", None)
     process = subprocess.Popen([sys.executable, "-m", "twin.cli", "demo", "--port", str(port),
@@ -117,7 +111,8 @@ def test_demo_readings_move_through_the_api_and_the_push_stream(demo_server):
         time.sleep(0.5)
     assert status == 200 and set(live["spaces"]) == rooms and len(rooms) > 50
     assert all(10 < v["value"] < 40 for v in live["spaces"].values())
-    ws_url = base.replace("http", "ws") + f"/buildings/1/stream?token={token}&kind=temperature"
+    ws_url = base.replace("http", "ws") + (f"/buildings/1/stream?token={token}"
+                                           "&kind=temperature&types=state")
     with connect(ws_url, open_timeout=10) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
         messages = [json.loads(ws.recv(timeout=30)) for _ in range(20)]

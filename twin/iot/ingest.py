@@ -178,8 +178,9 @@ class Ingestor:
             if group is None:
                 groups[device.id] = group = []
             group.append((ts_ms, value, item))
+        unknown: set[str] = set()  # looked up once per batch, however often they come
         for item in slow:  # everything else, with the precise reason when refused
-            checked = self._check(item, allowed, now_ms)
+            checked = self._check(item, allowed, now_ms, unknown)
             if isinstance(checked, Rejected):
                 result.rejected.append(checked)
             else:
@@ -194,13 +195,14 @@ class Ingestor:
         return result
 
     def _check(self, item: Any, allowed: Callable[[DeviceRecord], bool] | None,
-               now_ms: int) -> tuple[int, int, float, Any] | Rejected:
+               now_ms: int, unknown: set[str]) -> tuple[int, int, float, Any] | Rejected:
         got = parse_item(item)
         if isinstance(got, Rejected):
             return got
         key, ts, raw = got
-        device = self.lookup(key)
+        device = None if key in unknown else self.lookup(key)
         if device is None:
+            unknown.add(key)
             return Rejected("unknown_device", f"no device {key!r} is registered", key, item)
         if allowed is not None and not allowed(device):
             return Rejected("not_permitted", f"this token may not report for {key!r}", key,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy import Connection, text
 
-__all__ = ["RESOLUTIONS", "merge_partials", "partials", "recompute", "upsert_sql"]
+__all__ = ["RESOLUTIONS", "partials", "recompute", "upsert_sql"]
 
 #: Bucket widths in seconds.
 RESOLUTIONS = (60, 3600, 86400)
@@ -48,14 +48,6 @@ def partials(rows: Sequence[tuple[int, int, float]],
                        value[starts].tolist(), ts[starts].tolist(),
                        value[ends].tolist(), ts[ends].tolist(), strict=True))
     return out
-
-
-def merge_partials(a: Bucket, b: Bucket) -> Bucket:
-    """Two buckets of the same key as one (what the SQL upsert does)."""
-    first = (a[7], a[8]) if a[8] <= b[8] else (b[7], b[8])
-    last = (a[9], a[10]) if a[10] >= b[10] else (b[9], b[10])
-    return (a[0], a[1], a[2], a[3] + b[3], min(a[4], b[4]), max(a[5], b[5]), a[6] + b[6],
-            *first, *last)
 
 
 def upsert_sql(dialect: str) -> str:

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,12 +166,3 @@ def fault_from_request(kind: str, target: str, *, start: float, minutes: float |
     except ValueError as error:
         raise InvalidInputError(str(error)) from None
 
-
-def shift_faults(faults: Iterable[Fault], to: dt.datetime) -> list[Fault]:
-    """``faults`` moved so that the earliest starts at ``to`` (naive UTC), for a live demo."""
-    faults = list(faults)
-    if not faults:
-        return []
-    delta = to - min(f.start for f in faults)
-    return [Fault(f.kind, f.target, f.start + delta, f.end and f.end + delta, f.params)
-            for f in faults]

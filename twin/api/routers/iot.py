@@ -22,7 +22,7 @@ from fastapi import (
 )
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from twin.api.deps import CurrentUser, SessionDep, require_roles
@@ -37,10 +37,10 @@ from twin.iot import registry
 from twin.iot.ingest import Ingestor
 from twin.iot.query import read_series, space_values
 from twin.iot.records import DeviceRecord, StateChange, iso_ms
-from twin.iot.validation import parse_timestamp
+from twin.iot.validation import REASONS, parse_timestamp
 from twin.storage import portfolio
 from twin.storage.accounts import resolve_token
-from twin.storage.iot_tables import DeadLetter, DeviceRow, DeviceStateRow, RollupRow
+from twin.storage.iot_tables import DeadLetter, DeviceRow, DeviceStateRow
 from twin.storage.tables import User
 
 __all__ = ["router"]
@@ -274,6 +274,8 @@ def dead_letters(building_id: int, session: SessionDep, user: Operator,
                  offset: Annotated[int, Query(ge=0)] = 0) -> list[DeadLetterOut]:
     """Refused readings of the building (and of unknown devices), newest first."""
     portfolio.get_building(session, building_id, user)
+    if reason is not None and reason not in REASONS:
+        raise InvalidInputError(f"unknown reason {reason!r}; one of: {', '.join(REASONS)}")
     query = select(DeadLetter).where((DeadLetter.building_id == building_id)
                                      | DeadLetter.building_id.is_(None))
     if reason:
@@ -357,20 +359,6 @@ def state_of_spaces(building_id: int, session: SessionDep, user: CurrentUser,
                        for gid, (v, n, t) in values.items()}}
 
 
-@router.get("/buildings/{building_id}/readings/range")
-def readings_range(building_id: int, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    """First and last reading times of the building's devices (for a time slider)."""
-    portfolio.get_building(session, building_id, user)
-    ids = select(DeviceRow.id).where(DeviceRow.building_id == building_id)
-    low, high = session.execute(select(func.min(DeviceStateRow.last_reported),
-                                       func.max(DeviceStateRow.last_reported))
-                                .where(DeviceStateRow.device_id.in_(ids))).one()
-    start = session.scalar(select(func.min(RollupRow.bucket)).where(
-        RollupRow.resolution == 86400, RollupRow.device_id.in_(ids)))
-    return {"start": start and iso_ms(start * 1000), "end": high and iso_ms(high),
-            "oldest_latest": low and iso_ms(low)}
-
-
 # -- push ----------------------------------------------------------------------------------
 
 def _split(text: str | None) -> set[str] | None:
@@ -380,11 +368,12 @@ def _split(text: str | None) -> set[str] | None:
 @router.websocket("/buildings/{building_id}/stream")
 async def stream(websocket: WebSocket, building_id: int, token: str | None = None,
                  kind: str | None = None, storey: str | None = None,
-                 space: str | None = None) -> None:
-    """State changes (and alarms and work-order changes) of the building as JSON messages.
+                 space: str | None = None, types: str | None = None) -> None:
+    """State changes, alarms and work-order changes of the building as JSON messages.
 
-    Authenticate with ``?token=`` (browsers cannot set headers on WebSockets); filter with
-    comma-separated ``kind``, ``storey`` and ``space``.
+    Authenticate with ``?token=`` (browsers cannot set headers on WebSockets). ``types``
+    (comma-separated ``state``, ``alarm``, ``work_order``; default all) picks the messages;
+    ``kind``, ``storey`` and ``space`` (comma-separated) filter the state messages.
     """
     app = websocket.app
     try:
@@ -400,14 +389,17 @@ async def stream(websocket: WebSocket, building_id: int, token: str | None = Non
         await websocket.close(code=1008, reason=str(error)[:120])
         return
     kinds, storeys, spaces_ = _split(kind), _split(storey), _split(space)
+    wanted = _split(types) or {"state", "alarm", "work_order"}
 
     def accept(event: Any) -> bool:
         if isinstance(event, StateChange):
             d: DeviceRecord = event.device
-            return (d.building_id == building_id and (kinds is None or d.kind.key in kinds)
+            return ("state" in wanted and d.building_id == building_id
+                    and (kinds is None or d.kind.key in kinds)
                     and (storeys is None or d.storey in storeys)
                     and (spaces_ is None or d.space in spaces_))
-        return getattr(event, "building_id", None) == building_id
+        return getattr(event, "type", None) in wanted and \
+            getattr(event, "building_id", None) == building_id
 
     await websocket.accept()
     bus = app.state.ingestor.bus
@@ -416,7 +408,7 @@ async def stream(websocket: WebSocket, building_id: int, token: str | None = Non
     try:
         await websocket.send_json({"type": "hello", "building": building_id,
                                    "filters": {"kind": kind, "storey": storey,
-                                               "space": space}})
+                                               "space": space, "types": sorted(wanted)}})
         while not receiver.done():
             getter = asyncio.create_task(subscription.queue.get())
             done, _ = await asyncio.wait({getter, receiver},

@@ -46,6 +46,21 @@ def _not_modified(request: Request, etag: str) -> bool:
     return any(tag.strip() in (etag, f"W/{etag}", "*") for tag in sent.split(","))
 
 
+def _scene_files(request: Request, session, building_id: int, user, settings
+                 ) -> tuple[Revision, dict[str, str], tuple[Path, Path] | None]:
+    """The latest revision, the caching headers, and its (.glb, meta) files built once, or
+    None when the client's copy (If-None-Match) is current."""
+    revision = portfolio.latest_revision(
+        session, portfolio.get_building(session, building_id, user))
+    etag = _etag(revision)
+    headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
+    if _not_modified(request, etag):
+        return revision, headers, None
+    return revision, headers, cached_scene(_model_file(settings, revision),
+                                           cache_dir=settings.resolved_cache_dir,
+                                           sha256=revision.sha256)
+
+
 @router.get("/scene.glb", response_class=Response,
             responses={200: {"content": {GLB_MEDIA_TYPE: {}},
                              "description": "glTF 2.0 binary: one node per element, named by "
@@ -54,14 +69,10 @@ def _not_modified(request: Request, etag: str) -> bool:
 def scene_glb(building_id: int, request: Request, session: SessionDep, user: CurrentUser,
               settings: SettingsDep) -> Response:
     """The building's latest revision as a glTF binary scene (any signed-in role)."""
-    revision = portfolio.latest_revision(
-        session, portfolio.get_building(session, building_id, user))
-    etag = _etag(revision)
-    headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
-    if _not_modified(request, etag):
+    revision, headers, files = _scene_files(request, session, building_id, user, settings)
+    if files is None:
         return Response(status_code=304, headers=headers)
-    glb, _ = cached_scene(_model_file(settings, revision), cache_dir=settings.resolved_cache_dir,
-                          sha256=revision.sha256)
+    glb, _ = files
     return FileResponse(glb, media_type=GLB_MEDIA_TYPE, headers=headers,
                         filename=f"building-{building_id}-r{revision.number}.glb",
                         content_disposition_type="inline")
@@ -72,14 +83,10 @@ def scene_meta(building_id: int, request: Request, session: SessionDep, user: Cu
                settings: SettingsDep) -> Response:
     """Storeys, classes with counts, bounding box and spaces (number, name, storey, centroid)
     of the scene, for search, fly-to and labels. Coordinates: IFC world (Z up) and glTF."""
-    revision = portfolio.latest_revision(
-        session, portfolio.get_building(session, building_id, user))
-    etag = _etag(revision)
-    headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
-    if _not_modified(request, etag):
+    revision, headers, files = _scene_files(request, session, building_id, user, settings)
+    if files is None:
         return Response(status_code=304, headers=headers)
-    _, meta = cached_scene(_model_file(settings, revision), cache_dir=settings.resolved_cache_dir,
-                           sha256=revision.sha256)
+    _, meta = files
     body = json.loads(meta.read_text(encoding="utf-8"))
     body["building_id"] = building_id
     body["revision"] = revision.number
