@@ -20,10 +20,10 @@ import time
 from collections import Counter
 
 from bim_models.sample import plan_sample
-from bim_models.sample_people import SAMPLE_DATE, plan_people
+from bim_models.sample.people import SAMPLE_DATE, plan_people
 from spaces.allocations import Allocations, Assignment, Person
+from spaces.area_standards import rule_set_for
 from spaces.compliance import RoomFacts, assess
-from spaces.rules import rule_set_for
 
 TARGET_S = 0.5
 

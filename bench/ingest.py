@@ -45,8 +45,8 @@ BATCH = 5000
 
 def _template() -> Path:
     """A prepared demo data folder (made once, then copied per run)."""
+    from twin.core.settings import Settings
     from twin.demo import prepare_demo
-    from twin.settings import Settings
 
     folder = OUT / "ingest-template"
     if not (folder / "twin.db").is_file():
@@ -59,7 +59,7 @@ def _fresh(name: str) -> Path:
     folder = OUT / name
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(_template(), folder)
-    from twin.storage.database import migrate
+    from twin.core.database import migrate
 
     migrate(f"sqlite:///{folder / 'twin.db'}")  # a template older than the schema
     return folder
@@ -164,13 +164,13 @@ def bench_rules(hours: float) -> dict:
     the fault rules listening: the rules' share of the ingest time, and the alarms raised."""
     import datetime as dt
 
-    from bim_models.sample_profiles import Fault
+    from bim_models.sample.profiles import Fault
     from spaces import open_building
+    from twin.core.database import Database
     from twin.iot.ingest import Ingestor
     from twin.iot.runtime import load_fault_templates, simulated_devices
     from twin.iot.simulator import Simulator
-    from twin.maintenance_service import MaintenanceService
-    from twin.storage.database import Database
+    from twin.maintenance.service import MaintenanceService
 
     result = {}
     for mode in ("ingest only", "ingest + rules"):
@@ -222,11 +222,11 @@ def _rss_mb() -> float:
 def bench_mqtt(devices: int, seconds: float) -> dict:
     from mqtt_broker import Broker
 
+    from twin.core.database import Database
     from twin.iot.ingest import Ingestor
     from twin.iot.registry import add_devices
     from twin.iot.transports import MqttIngest, MqttPublisher
-    from twin.storage import portfolio
-    from twin.storage.database import Database
+    from twin.portfolio import service as portfolio
 
     folder = _fresh("ingest-mqtt")
     database = Database(f"sqlite:///{folder / 'twin.db'}")

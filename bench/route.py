@@ -28,7 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from bim_models.sample import generate_sample
-from bim_models.sample_profiles import Fault, value_at
+from bim_models.sample.profiles import Fault, value_at
 from maintenance import AlarmBook, DeviceInfo, Reading, RuleEvaluator, served_spaces
 from spaces import open_building
 from spaces.queries import WALK_EDGES

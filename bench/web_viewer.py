@@ -52,11 +52,11 @@ from pathlib import Path
 from sqlalchemy import select
 from bim_models.sample import generate_sample
 from spaces import element_index, open_building
-from twin.settings import Settings
-from twin.storage import portfolio
-from twin.storage.database import Database, migrate
-from twin.storage.tables import Building
-from twin.uploads import store_model_file
+from twin.core.settings import Settings
+from twin.portfolio import service as portfolio
+from twin.core.database import Database, migrate
+from twin.core.tables import Building
+from twin.core.model_store import store_model_file
 settings = Settings()
 path = settings.data_dir / "big" / "office-5000.ifc"
 if not path.is_file():

@@ -14,16 +14,16 @@ from maintenance.errors import (
     UnknownAlarmError,
     UnknownWorkOrderError,
 )
-from maintenance.impact import Impact, impact, people_by_space, served_spaces
-from maintenance.readings import DeviceInfo, Reading
-from maintenance.rule_config import (
+from maintenance.fault_rules import (
     DEFAULT_RULES,
     RULE_TYPES,
     RuleConfig,
     RuleSpec,
     default_rule_config,
 )
-from maintenance.rules import RuleEvaluator, RuleEvent
+from maintenance.impact import Impact, impact, people_by_space, served_spaces
+from maintenance.readings import DeviceInfo, Reading
+from maintenance.rule_engine import RuleEvaluator, RuleEvent
 from maintenance.schedules import (
     DueWork,
     EquipmentItem,

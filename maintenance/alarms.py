@@ -1,6 +1,6 @@
 """Alarms: the lifecycle of a fault condition, de-duplicated and grouped through the MEP graph.
 
-An :class:`AlarmBook` turns :class:`~maintenance.rules.RuleEvent` s into :class:`Alarm` s:
+An :class:`AlarmBook` turns :class:`~maintenance.rule_engine.RuleEvent` s into :class:`Alarm` s:
 
 * one open alarm per (rule, source) — a repeated raise counts up and moves ``last_seen``; a
   cleared alarm that fires again is raised again (``count`` + 1), a closed one is history and a
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from maintenance.choices import ALARM_TRANSITIONS, OPEN_ALARM_STATES, severity_rank
 from maintenance.errors import InvalidTransitionError, UnknownAlarmError
-from maintenance.rules import RuleEvent
+from maintenance.rule_engine import RuleEvent
 
 __all__ = ["CONSEQUENCE_KINDS", "Alarm", "AlarmBook", "AlarmChange"]
 

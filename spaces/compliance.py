@@ -194,7 +194,7 @@ def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
         The building's spaces.
     allocations : Allocations
         From :func:`spaces.allocations.read_allocations`.
-    rule_set : spaces.rules.RuleSet
+    rule_set : spaces.area_standards.RuleSet
         Gives each person's limit (``rule_set.limit(grade, org_level, subordinate=...)``), the
         tolerance and the reclaim period.
     day : date

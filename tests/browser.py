@@ -94,7 +94,7 @@ class LiveServer:
     def prepare(self, **demo_options) -> int:
         """Prepare the demo data in a subprocess (the server's own settings); its building id."""
         code = ("import json, sys; from twin.demo import prepare_demo; "
-                "from twin.settings import Settings; "
+                "from twin.core.settings import Settings; "
                 "state = prepare_demo(Settings(), **json.loads(sys.argv[1])); "
                 "print(state.building_id)")
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -56,11 +56,11 @@ def compliance_sample(tmp_path_factory):
     against the rule set), ``report``, ``cases`` (what the generator planted) and ``tmp``.
     """
     from bim_models.sample import generate_sample
-    from bim_models.sample_people import SAMPLE_DATE, plan_people, sample_cases
+    from bim_models.sample.people import SAMPLE_DATE, plan_people, sample_cases
     from spaces import open_building
     from spaces.allocations import read_allocations
+    from spaces.area_standards import rule_set_for
     from spaces.compliance import assess, room_facts, room_labels
-    from spaces.rules import rule_set_for
 
     tmp = tmp_path_factory.mktemp("compliance")
     plan, files = generate_sample(tmp / "office.ifc")
@@ -83,8 +83,8 @@ def compliance_sample(tmp_path_factory):
 def demo_template(tmp_path_factory):
     """A data folder prepared by ``twin demo`` (sample building, users, devices), made once per
     session; copy it with :func:`demo_copy` rather than changing it."""
+    from twin.core.settings import Settings
     from twin.demo import prepare_demo
-    from twin.settings import Settings
 
     folder = tmp_path_factory.mktemp("demo-template")
     state = prepare_demo(Settings(data_dir=folder))
@@ -97,7 +97,7 @@ def demo_copy(demo_template, tmp_path_factory):
     import dataclasses
     import shutil
 
-    from twin.settings import Settings
+    from twin.core.settings import Settings
 
     source, state = demo_template
     folder = tmp_path_factory.mktemp("demo") / "data"
@@ -108,8 +108,8 @@ def demo_copy(demo_template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_database(demo_copy):
-    """The :class:`~twin.storage.database.Database` of the module's demo copy."""
-    from twin.storage.database import Database
+    """The :class:`~twin.core.database.Database` of the module's demo copy."""
+    from twin.core.database import Database
 
     settings, _state = demo_copy
     database = Database(settings.resolved_database_url)

@@ -8,8 +8,8 @@ from conftest import SHARED_IFC, TRUTH
 from fastapi.testclient import TestClient
 
 from twin.api import create_app
+from twin.core.settings import Settings
 from twin.demo import DEMO_USERS, prepare_demo
-from twin.settings import Settings
 
 READ_ROUTES = ["/buildings", "/buildings/{b}", "/buildings/{b}/revisions",
                "/buildings/{b}/storeys", "/buildings/{b}/spaces", "/buildings/{b}/equipment",
@@ -234,8 +234,8 @@ def test_revision_diff_reports_moves_and_removals(client, tokens, tmp_path):
 def test_users_crud_and_audit(client, tokens, settings):
     from sqlalchemy import select
 
-    from twin.storage.database import Database
-    from twin.storage.tables import AuditEntry
+    from twin.core.database import Database
+    from twin.core.tables import AuditEntry
 
     headers = auth(tokens, "admin")
     response = client.post("/users", json={"username": "auditor", "password": "long-enough",
@@ -302,8 +302,8 @@ def test_parse_limits_refuse_the_file_and_keep_the_server(tmp_path, limits, mess
     settings = Settings(data_dir=tmp_path, **limits)
     admin_password = DEMO_USERS["admin"][1]
     with TestClient(create_app(settings)) as local:
-        from twin.storage import accounts
-        from twin.storage.database import Database
+        from twin.core import accounts
+        from twin.core.database import Database
 
         database = Database(settings.resolved_database_url)
         with database.session() as session:
@@ -324,7 +324,7 @@ def test_parse_limits_refuse_the_file_and_keep_the_server(tmp_path, limits, mess
 
 def _sample_cases():
     from bim_models.sample import plan_sample
-    from bim_models.sample_people import plan_people, sample_cases
+    from bim_models.sample.people import plan_people, sample_cases
 
     plan = plan_sample()
     return sample_cases(plan, plan_people(plan))

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from bim_models.sample_people import SAMPLE_DATE
+from bim_models.sample.people import SAMPLE_DATE
 from spaces.allocations import AllocationImportError, read_allocations
+from spaces.area_standards import rule_set_for
 from spaces.compliance import assess, room_labels
-from spaces.rules import rule_set_for
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import random
 import pytest
 from sqlalchemy import text
 
-from twin.iot.bus import EventBus
+from twin.core.bus import EventBus
+from twin.core.database import Database
 from twin.iot.ingest import Ingestor
 from twin.iot.query import read_series, space_values
 from twin.iot.rollups import RESOLUTIONS, recompute
-from twin.storage.database import Database
 
 T0 = 1_793_000_000.0  # 2026-10-26, a fixed "now" for the controllable clock
 

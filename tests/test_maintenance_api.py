@@ -9,7 +9,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from bim_models.sample_profiles import Fault
+from bim_models.sample.profiles import Fault
 from twin.api import create_app
 from twin.demo import DEMO_USERS
 from twin.iot.runtime import load_fault_templates, simulated_devices

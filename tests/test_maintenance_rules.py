@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from bim_models.sample_profiles import Fault, rooms_fed_by, value_at
+from bim_models.sample.profiles import Fault, rooms_fed_by, value_at
 from maintenance import (
     AlarmBook,
     DeviceInfo,

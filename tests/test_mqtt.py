@@ -11,9 +11,9 @@ import pytest
 from mqtt_broker import Broker
 from sqlalchemy import text
 
+from twin.core.database import Database
 from twin.iot.ingest import Ingestor
 from twin.iot.transports import MqttIngest, MqttPublisher
-from twin.storage.database import Database
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from twin.rectification import (
+from twin.housing.report_files import (
     ACTIONS,
     DEADLINE_DAYS,
     VERDICT_LABELS,
@@ -119,7 +119,7 @@ def test_pdf_has_summary_findings_people_and_one_plan_per_storey(sample, tmp_pat
 
 
 def test_pdf_without_a_model_or_a_cjk_font_is_still_written(sample, tmp_path, monkeypatch):
-    monkeypatch.setattr("twin.rectification.cjk_fonts", lambda: ())  # Chinese drawn as boxes
+    monkeypatch.setattr("twin.housing.report_files.cjk_fonts", lambda: ())  # Chinese drawn as boxes
     path = write_pdf(sample["report"], sample["allocations"], tmp_path / "plain.pdf",
                      organisation="测试局", building="Test building")
     data = path.read_bytes()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bim_models.sample_profiles import rooms_fed_by
+from bim_models.sample.profiles import rooms_fed_by
 from maintenance import impact, people_by_space, served_spaces
 from spaces import RouteError, UnknownElementError
 from spaces.allocations import read_allocations

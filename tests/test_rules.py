@@ -1,5 +1,6 @@
-"""Area-standard rule sets (spaces.rules): the figures are checked against a table written here
-from ../shared/reference/office-space-standards.md, not read back from the data files."""
+"""Area-standard rule sets (spaces.area_standards): the figures are checked against a table
+written here from ../shared/reference/office-space-standards.md, not read back from the data
+files."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from spaces.errors import SpacesError
-from spaces.rules import (
+from spaces.area_standards import (
     BUNDLED_KEYS,
     RULESET_DIR,
     RuleSetError,
@@ -18,6 +18,7 @@ from spaces.rules import (
     load_rule_set,
     rule_set_for,
 )
+from spaces.errors import SpacesError
 
 # 《党政机关办公用房建设标准》 (发改投资〔2014〕2674号): tier -> (grade, English key, m²).
 CN_2014 = {

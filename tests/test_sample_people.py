@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from bim_models.sample_catalogue import CITY_GRADE_LIMITS, ROOM_USES
-from bim_models.sample_equipment import plan_equipment
-from bim_models.sample_people import (
+from bim_models.sample.catalogue import CITY_GRADE_LIMITS, ROOM_USES
+from bim_models.sample.equipment import plan_equipment
+from bim_models.sample.people import (
     ALLOCATION_COLUMNS,
     CASE_NAMES,
     RECLAIM_DAYS,
@@ -25,8 +25,8 @@ from bim_models.sample_people import (
     sample_cases,
     write_allocations,
 )
-from bim_models.sample_plan import plan_layout
-from bim_models.sample_profiles import (
+from bim_models.sample.plan import plan_layout
+from bim_models.sample.profiles import (
     DEVICE_COLUMNS,
     DEVICE_KINDS,
     PROFILES,
@@ -240,7 +240,7 @@ def test_xlsx_has_the_rows_of_the_csv(rows, tmp_path):
 
 
 def test_openpyxl_is_imported_lazily():
-    code = "import sys, bim_models.sample_people; print('openpyxl' in sys.modules)"
+    code = "import sys, bim_models.sample.people; print('openpyxl' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

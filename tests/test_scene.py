@@ -19,8 +19,8 @@ from bim_models import load_model
 from bim_models.meshes import MESH_VERSION, body_product_ids, load_meshes
 from bim_models.sample import generate_sample
 from twin.api import create_app
+from twin.core.settings import Settings
 from twin.demo import DEMO_USERS, prepare_demo
-from twin.settings import Settings
 from viewer.scene import (
     EXTRAS_KEYS,
     GLTF_FROM_IFC,

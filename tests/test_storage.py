@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from twin.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
-from twin.storage import accounts, portfolio
-from twin.storage.database import Database, migrate
-from twin.storage.tables import ApiToken, AuditEntry, ElementRow, utcnow
+from twin.core import accounts
+from twin.core.database import Database, migrate
+from twin.core.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
+from twin.core.tables import ApiToken, AuditEntry, ElementRow, utcnow
+from twin.portfolio import service as portfolio
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,9 +24,9 @@ def database(request, tmp_path):
     db = Database(url)
     yield db
     if request.param == "postgresql":  # leave the shared server's database empty again
-        from twin.storage.tables import Base
+        from twin.migrations import all_tables
 
-        Base.metadata.drop_all(db.engine)
+        all_tables().drop_all(db.engine)
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     db.dispose()

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from twin.api.app import create_app
+from twin.core.settings import Settings
 from twin.demo import DEMO_USERS
-from twin.settings import Settings
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "web_viewer"
 OVER_RED = "#d73027"

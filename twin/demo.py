@@ -12,12 +12,14 @@ from bim_models.sample import generate_sample
 from spaces import element_index, open_building
 from spaces.allocations import read_allocations
 from spaces.compliance import room_labels
+from twin.core import accounts
+from twin.core.database import Database, migrate
+from twin.core.model_store import store_model_file
+from twin.core.settings import Settings
+from twin.core.tables import Building, User
+from twin.housing import store as housing
 from twin.iot import registry
-from twin.settings import Settings
-from twin.storage import accounts, housing, portfolio
-from twin.storage.database import Database, migrate
-from twin.storage.tables import Building, User
-from twin.uploads import store_model_file
+from twin.portfolio import service as portfolio
 from viewer.scene import cached_scene
 
 __all__ = ["DEMO_BUILDING", "DEMO_USERS", "DemoState", "prepare_demo"]

@@ -1,4 +1,4 @@
-"""The REST API (FastAPI). :func:`create_app` builds it; ``twin serve`` runs it."""
+"""The HTTP edge: :func:`create_app` assembles every domain's router; ``twin serve`` runs it."""
 
 from twin.api.app import create_app
 

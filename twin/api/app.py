@@ -7,23 +7,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from twin.api.errors import install_error_handlers
-from twin.api.routers import (
-    buildings,
-    elements,
-    housing,
-    iot,
-    maintenance,
-    scene,
-    simulator,
-    system,
-    viewer_web,
-)
-from twin.api.routers.elements import graph_of_building
+from twin.api import system
+from twin.core.database import Database, migrate
+from twin.core.http_errors import install_error_handlers
+from twin.core.settings import Settings, get_settings
+from twin.housing import router as housing
+from twin.iot import router as iot
+from twin.iot import simulator_router as simulator
 from twin.iot.runtime import LiveRuntime
-from twin.maintenance_service import MaintenanceService
-from twin.settings import Settings, get_settings
-from twin.storage.database import Database, migrate
+from twin.maintenance import router as maintenance
+from twin.maintenance.service import MaintenanceService
+from twin.portfolio import elements_router as elements
+from twin.portfolio import router as buildings
+from twin.portfolio.elements_router import graph_of_building
+from twin.scene import router as scene
+from twin.scene import web_router as viewer_web
 
 __all__ = ["create_app"]
 

@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from bim_models.device_kinds import DEVICE_KINDS
-from twin.errors import InvalidInputError
-from twin.iot.bus import EventBus
+from twin.core.bus import EventBus
+from twin.core.database import Database
+from twin.core.errors import InvalidInputError
 from twin.iot.records import DeviceRecord, DeviceState, StateChange
 from twin.iot.rollups import partials, recompute, upsert_sql
 from twin.iot.validation import Rejected, check_value, parse_item
-from twin.storage.database import Database
 
 __all__ = ["IngestResult", "Ingestor"]
 

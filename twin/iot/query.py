@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from twin.errors import InvalidInputError
+from twin.core.errors import InvalidInputError
 from twin.iot.rollups import RESOLUTIONS
 
 __all__ = ["Series", "choose_resolution", "read_series", "running_hours", "space_values"]

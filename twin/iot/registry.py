@@ -13,11 +13,11 @@ from sqlalchemy import column, delete, select, table
 from sqlalchemy.orm import Session
 
 from bim_models.device_kinds import DEVICE_KINDS, IFC_SENSOR_KINDS, STATE_CLASSES
-from twin.errors import ConflictError, InvalidInputError, NotFoundError
-from twin.storage import portfolio
-from twin.storage.accounts import record_audit
-from twin.storage.iot_tables import DeviceRow
-from twin.storage.tables import Building, ElementRow
+from twin.core.accounts import record_audit
+from twin.core.errors import ConflictError, InvalidInputError, NotFoundError
+from twin.core.tables import Building, ElementRow
+from twin.iot.tables import DeviceRow
+from twin.portfolio import service as portfolio
 
 __all__ = ["add_devices", "devices_from_csv", "devices_from_model", "list_devices",
            "remove_device"]

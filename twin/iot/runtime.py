@@ -12,13 +12,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bim_models.sample_profiles import Fault
+from bim_models.sample.profiles import Fault
+from twin.core.database import Database
+from twin.core.settings import Settings
 from twin.iot.ingest import Ingestor
 from twin.iot.simulator import SimulatedDevice, Simulator
+from twin.iot.tables import DeviceRow
 from twin.iot.transports import MqttIngest, MqttPublisher
-from twin.settings import Settings
-from twin.storage.database import Database
-from twin.storage.iot_tables import DeviceRow
 
 __all__ = ["LiveRuntime", "load_fault_templates", "simulated_devices"]
 

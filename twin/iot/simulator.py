@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bim_models.sample_profiles import Fault, value_at
-from twin.errors import InvalidInputError
+from bim_models.sample.profiles import Fault, value_at
+from twin.core.errors import InvalidInputError
 
 __all__ = ["SimulatedDevice", "Simulator", "fault_from_request"]
 

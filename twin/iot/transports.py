@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from twin.errors import InvalidInputError
+from twin.core.errors import InvalidInputError
 from twin.iot.ingest import Ingestor
 
 __all__ = ["HttpSender", "MqttIngest", "MqttPublisher", "parse_mqtt_url"]

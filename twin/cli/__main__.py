@@ -1,0 +1,5 @@
+"""``python -m twin.cli``: the ``twin`` command line."""
+
+from twin.cli.app import main
+
+main()

@@ -1,0 +1,172 @@
+"""The ``twin`` command line (typer + rich), assembled here from each domain's commands.
+
+Every command reports bad input as one line on stderr naming the file and the problem, with exit
+code 2, and never prints a traceback unless ``TWIN_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from twin.core.console import cli_settings, open_database, reports_errors, stderr, stdout
+from twin.housing.cli import commands as housing_commands
+from twin.iot.cli import commands as iot_commands
+from twin.maintenance.cli import commands as maintenance_commands
+from twin.portfolio.cli import commands as portfolio_commands
+from twin.scene.cli import commands as scene_commands
+
+if TYPE_CHECKING:
+    from twin.core.settings import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="twin",
+    help="Facility twin: IFC office buildings as a graph of spaces and equipment.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from twin.api import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="warning")
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the API server (uvicorn) on the configured database and data folder."""
+    settings = cli_settings(host=host, port=port)
+    stderr.print(f"serving on http://{settings.host}:{settings.port} (API docs at /docs)",
+                 highlight=False)
+    _serve(settings)
+
+
+@app.command()
+@reports_errors
+def demo(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    schema: Annotated[str, typer.Option(help="IFC4, IFC4X3 or IFC2X3.")] = "IFC4",
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve",
+                                            help="Start the server after set-up.")] = True,
+    simulate: Annotated[bool, typer.Option("--simulate/--no-simulate",
+                                           help="Drive the sample's devices.")] = True,
+    backfill_hours: Annotated[float, typer.Option(
+        help="Simulated history to catch up on first (fast), before real time.")] = 24.0,
+) -> None:
+    """The product's main job: the sample building, its users and the API on 127.0.0.1.
+
+    Data goes to ``TWIN_DATA_DIR`` (default ``./twin-data``): an SQLite database, the
+    generated sample building with its allocations and devices, and the model cache. The
+    first run generates and loads everything; later runs reuse it.
+    """
+    from twin.demo import DEMO_USERS, prepare_demo
+
+    settings = cli_settings(host="127.0.0.1", port=port, simulate=simulate,
+                            simulate_backfill_hours=backfill_hours)
+    with stderr.status("preparing the demo", spinner="dots") as status:
+        state = prepare_demo(settings, schema=schema, step=lambda m: status.update(m))
+    base = f"http://127.0.0.1:{port}"
+    stdout.print(f"[bold]Facility twin demo[/bold] — data in {settings.data_dir.resolve()}")
+    stdout.print(f"  building {state.building_id}: {state.model_path}", highlight=False)
+    stdout.print(f"  API        {base}/buildings/{state.building_id}/spaces", highlight=False)
+    stdout.print(f"  viewer     {base}/viewer", highlight=False)
+    stdout.print(f"  live       {base}/buildings/{state.building_id}/state/spaces"
+                 "?kind=temperature  (push: ws …/stream?token=…)", highlight=False)
+    stdout.print(f"  API docs   {base}/docs", highlight=False)
+    stdout.print(f"  health     {base}/health", highlight=False)
+    if simulate:
+        via = f"MQTT broker {settings.mqtt_url}" if settings.mqtt_url else "in-process"
+        stdout.print(f"  simulator  sample devices, {backfill_hours:g} h of history first, "
+                     f"{via}", highlight=False)
+    stdout.print("  demo users (POST /auth/token with username and password):")
+    for username, (role, password) in DEMO_USERS.items():
+        stdout.print(f"    {username:12} {password:24} {role}", highlight=False)
+    if serve_api:
+        _serve(settings)
+
+
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+@reports_errors
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, housing_officer, maintenance, manager, "
+                                           "viewer")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+    building: Annotated[list[int] | None, typer.Option(help="Building id in scope.")] = None,
+) -> None:
+    """Create an account, scoped to the given buildings."""
+    from twin.core import accounts
+
+    with open_database() as db, db.session() as session:
+        accounts.add_user(session, username=username, password=password, role=role,
+                          actor="cli")
+        session.flush()
+        if building:
+            accounts.set_user_buildings(session, username, building, actor="cli")
+    stderr.print(f"added {username} ({role})", highlight=False)
+
+
+@users_app.command("list")
+@reports_errors
+def users_list() -> None:
+    """List accounts."""
+    from twin.core import accounts
+
+    with open_database() as db, db.session() as session:
+        for user in accounts.list_users(session):
+            scope = "all buildings" if user.all_buildings else \
+                ", ".join(str(b.building_id) for b in user.buildings) or "no buildings"
+            stdout.print(f"{user.username:16} {user.role:16} {scope}", highlight=False)
+
+
+@users_app.command("remove")
+@reports_errors
+def users_remove(username: str) -> None:
+    """Delete an account."""
+    from twin.core import accounts
+
+    with open_database() as db, db.session() as session:
+        accounts.remove_user(session, username, actor="cli")
+    stderr.print(f"removed {username}", highlight=False)
+
+
+@app.command()
+def version() -> None:
+    """Print the version of the twin and of the IFC parser."""
+    from importlib.metadata import version as package_version
+
+    from bim_models import PARSER_VERSION
+
+    stdout.print(f"facility-twin {package_version('facility-twin')} "
+                 f"(parser {PARSER_VERSION})", highlight=False)
+
+
+for domain_commands in (portfolio_commands, housing_commands, iot_commands,
+                        maintenance_commands, scene_commands):
+    domain_commands.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
