@@ -11,7 +11,7 @@ that with ``--json``), then a table.
 
 Usage::
 
-    python bench/viewer.py [--json] [--sample] [--repeat 3] [--spin 3]
+    python bench/web_viewer.py [--json] [--sample] [--repeat 3] [--spin 3]
 
 ``--sample`` adds the 5,000-room building (40 storeys x 125 rooms), generated and loaded into
 the same server the way the demo loads its building.
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# This script is bench/viewer.py: keep bench/ off the path so that `viewer` is the package.
+# Keep bench/ off the path: its scripts must not shadow the packages (e.g. `viewer`).
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO / "tests"))
 
@@ -80,7 +80,7 @@ database.dispose()
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, cwd=REPO, timeout=3600)
     if result.returncode != 0:
-        raise SystemExit(f"bench/viewer.py: loading the 5,000-room building failed: "
+        raise SystemExit(f"bench/web_viewer.py: loading the 5,000-room building failed: "
                          f"{result.stderr.strip()[-1500:]}")
     return int(result.stdout.strip().splitlines()[-1])
 
@@ -94,7 +94,7 @@ def _baseline_bundle(folder: Path) -> None:
         env={"NODE_PATH": str(web / "node_modules"), "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True)
     if result.returncode != 0:
-        raise SystemExit(f"bench/viewer.py: bundling the baseline failed: {result.stderr}")
+        raise SystemExit(f"bench/web_viewer.py: bundling the baseline failed: {result.stderr}")
     shutil.copy(REPO / "bench" / "viewer_baseline.html", folder / "index.html")
 
 
@@ -127,7 +127,7 @@ def _measure(browser, url: str, init_script: str | None, spin_s: float) -> dict:
                                "window.twinViewer.error)", timeout=600_000)
         error = page.evaluate("window.twinViewer.error")
         if error:
-            raise SystemExit(f"bench/viewer.py: {url} failed: {error}")
+            raise SystemExit(f"bench/web_viewer.py: {url} failed: {error}")
         first = page.evaluate("window.twinViewer.firstFrameMs")
         page.wait_for_timeout(500)
         page.evaluate("window.twinViewer.spin(true)")

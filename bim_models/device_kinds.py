@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEVICE_KINDS", "IFC_SENSOR_KINDS", "STATE_CLASSES", "DeviceKind", "get_device_kind"]
+from bim_models.choices import Choice
+
+__all__ = ["DEVICE_KINDS", "DEVICE_KIND_CHOICES", "IFC_SENSOR_KINDS", "STATE_CLASSES", "DeviceKind",
+           "get_device_kind"]
 
 #: Home Assistant's state classes: a level (``measurement``), a total that may go up and down
 #: (``total``) and a counter that only grows, save for a reset (``total_increasing``).
@@ -76,6 +79,26 @@ _KINDS = (
 
 #: Every known kind by key.
 DEVICE_KINDS: dict[str, DeviceKind] = {kind.key: kind for kind in _KINDS}
+
+_LABELS = {
+    "temperature": ("温度", "Temperature", "#d73027"),
+    "humidity": ("湿度", "Humidity", "#4575b4"),
+    "co2": ("二氧化碳", "CO₂", "#7f7f7f"),
+    "occupancy": ("在室人数", "Occupancy", "#984ea3"),
+    "power": ("功率", "Power", "#e67e22"),
+    "energy": ("电能", "Energy", "#f1c40f"),
+    "water": ("用水量", "Water", "#2e86c1"),
+    "flow": ("流量", "Flow", "#16a085"),
+    "pressure": ("压力", "Pressure", "#5d6d7e"),
+    "damper_position": ("风阀开度", "Damper position", "#1abc9c"),
+    "valve_position": ("水阀开度", "Valve position", "#3498db"),
+    "status": ("启停状态", "On/off status", "#27ae60"),
+    "fault_code": ("故障代码", "Fault code", "#b2182b"),
+    "smoke": ("烟感", "Smoke", "#c0392b"),
+    "access_event": ("门禁事件", "Door access", "#8e44ad"),
+}
+#: The device kinds as a vocabulary (labels and colours), in the table's order.
+DEVICE_KIND_CHOICES = tuple(Choice(kind.key, *_LABELS[kind.key]) for kind in _KINDS)
 
 #: ``IfcSensorTypeEnum`` / ``IfcFlowMeterTypeEnum`` predefined types -> device kind.
 IFC_SENSOR_KINDS = {

@@ -1,14 +1,17 @@
 """Status vocabularies of maintenance, with their allowed transitions and display colours.
 
-One place for every choice set (NetBox's ``choices.py``): the API, the CLI and the viewer read
-labels and colours from here; the state machines in :mod:`maintenance.alarms` and
+One place for every choice set (NetBox's ``choices.py``), each value with a Chinese and an
+English label and a ``#rrggbb`` colour (:class:`bim_models.choices.Choice`): the API serves them
+at ``GET /vocabularies``, and the CLI, the snapshots and the browser read labels and colours
+from here; the state machines in :mod:`maintenance.alarms` and
 :mod:`maintenance.workorders` read the transition tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
+
+from bim_models.choices import Choice, choice_of
 
 __all__ = [
     "ALARM_STATES",
@@ -25,27 +28,18 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """One value of a vocabulary: stored ``value``, human ``label``, display ``colour``."""
-
-    value: str
-    label: str
-    colour: str
-
-
 SEVERITIES = (
-    Choice("info", "Info", "gray"),
-    Choice("minor", "Minor", "yellow"),
-    Choice("major", "Major", "orange"),
-    Choice("critical", "Critical", "red"),
+    Choice("info", "提示", "Info", "#abd9e9"),
+    Choice("minor", "次要", "Minor", "#fee090"),
+    Choice("major", "重要", "Major", "#f46d43"),
+    Choice("critical", "紧急", "Critical", "#b2182b"),
 )
 
 ALARM_STATES = (
-    Choice("raised", "Raised", "red"),
-    Choice("acknowledged", "Acknowledged", "orange"),
-    Choice("cleared", "Cleared", "green"),
-    Choice("closed", "Closed", "gray"),
+    Choice("raised", "告警中", "Raised", "#d73027"),
+    Choice("acknowledged", "已确认", "Acknowledged", "#fdae61"),
+    Choice("cleared", "已恢复", "Cleared", "#1a9850"),
+    Choice("closed", "已关闭", "Closed", "#999999"),
 )
 #: An alarm in one of these states counts as open (one per rule and source).
 OPEN_ALARM_STATES = frozenset({"raised", "acknowledged"})
@@ -59,13 +53,13 @@ ALARM_TRANSITIONS = MappingProxyType({
 })
 
 WORK_ORDER_STATES = (
-    Choice("open", "Open", "blue"),
-    Choice("assigned", "Assigned", "cyan"),
-    Choice("in_progress", "In progress", "orange"),
-    Choice("on_hold", "On hold", "yellow"),
-    Choice("done", "Done", "green"),
-    Choice("verified", "Verified", "teal"),
-    Choice("cancelled", "Cancelled", "gray"),
+    Choice("open", "待派单", "Open", "#4575b4"),
+    Choice("assigned", "已派单", "Assigned", "#74add1"),
+    Choice("in_progress", "处理中", "In progress", "#fdae61"),
+    Choice("on_hold", "挂起", "On hold", "#fee090"),
+    Choice("done", "已完成", "Done", "#1a9850"),
+    Choice("verified", "已验收", "Verified", "#006837"),
+    Choice("cancelled", "已取消", "Cancelled", "#999999"),
 )
 WORK_ORDER_TRANSITIONS = MappingProxyType({
     "open": ("assigned", "cancelled"),
@@ -78,15 +72,15 @@ WORK_ORDER_TRANSITIONS = MappingProxyType({
 })
 
 PRIORITIES = (
-    Choice("low", "Low", "gray"),
-    Choice("normal", "Normal", "blue"),
-    Choice("high", "High", "orange"),
-    Choice("urgent", "Urgent", "red"),
+    Choice("low", "低", "Low", "#999999"),
+    Choice("normal", "普通", "Normal", "#4575b4"),
+    Choice("high", "高", "High", "#f46d43"),
+    Choice("urgent", "紧急", "Urgent", "#b2182b"),
 )
 WORK_ORDER_ORIGINS = (
-    Choice("alarm", "From an alarm", "red"),
-    Choice("manual", "By hand", "blue"),
-    Choice("schedule", "Preventive schedule", "green"),
+    Choice("alarm", "告警生成", "From an alarm", "#d73027"),
+    Choice("manual", "人工创建", "By hand", "#4575b4"),
+    Choice("schedule", "预防性维护计划", "Preventive schedule", "#1a9850"),
 )
 
 _SEVERITY_RANK = {c.value: i for i, c in enumerate(SEVERITIES)}
@@ -95,18 +89,3 @@ _SEVERITY_RANK = {c.value: i for i, c in enumerate(SEVERITIES)}
 def severity_rank(severity: str) -> int:
     """0 for ``info`` .. 3 for ``critical``; raises ``KeyError`` for an unknown one."""
     return _SEVERITY_RANK[severity]
-
-
-def choice_of(choices: tuple[Choice, ...], value: str) -> Choice:
-    """The :class:`Choice` of ``value`` in ``choices``.
-
-    Raises
-    ------
-    ValueError
-        With the valid values listed.
-    """
-    for choice in choices:
-        if choice.value == value:
-            return choice
-    raise ValueError(f"unknown value {value!r}; expected one of "
-                     f"{', '.join(c.value for c in choices)}")

@@ -66,7 +66,7 @@ def test_plan_coloured_by_values_paints_each_room_its_colour(sample, tmp_path):
 
 def test_plan_coloured_by_compliance_shows_the_verdict_colours(sample, tmp_path):
     rooms = sample["rooms"]
-    verdicts = ["over_standard", "compliant", "empty", "multiple"]
+    verdicts = ["over", "compliant", "vacant", "shared_over"]  # spaces.choices.VERDICTS
     values = {room.name: verdicts[i % 4] for i, room in enumerate(rooms)}  # by room number
     shot = render_snapshot(sample["meshes"], tmp_path / "verdicts.png", storey=STOREY,
                            view="plan", colour_by="compliance", values=values)

@@ -19,7 +19,6 @@ from twin.core.settings import Settings
 from twin.demo import DEMO_USERS
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "web_viewer"
-OVER_RED = "#d73027"
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +38,20 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def manager_token(server):
     return server.token("manager", DEMO_USERS["manager"][1])
+
+
+@pytest.fixture(scope="module")
+def vocabularies(server, manager_token):
+    """The server's vocabularies (labels and colours the browser shows)."""
+    status, body = server.get_json("/vocabularies", manager_token)
+    assert status == 200
+    return body
+
+
+@pytest.fixture(scope="module")
+def over_red(vocabularies):
+    """The colour of the ``over`` verdict, as the server gives it."""
+    return next(v["colour"] for v in vocabularies["verdicts"] if v["value"] == "over")
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +151,7 @@ def test_clicking_a_room_opens_its_panel(server, page, manager_token):
 
 
 def test_colouring_by_compliance_paints_the_over_standard_rooms_red(server, page,
-                                                                       manager_token):
+                                                                       manager_token, over_red):
     status, report = server.get_json(f"/buildings/{server.building_id}/compliance",
                                      manager_token)
     assert status == 200
@@ -148,8 +161,8 @@ def test_colouring_by_compliance_paints_the_over_standard_rooms_red(server, page
     open_viewer(page, server, manager_token)
     page.evaluate("window.twinViewer.colourBy('compliance')")
     colours = page.evaluate("window.twinViewer.roomColours()")
-    assert {gid for gid, colour in colours.items() if colour == OVER_RED} == over
-    assert not any(colours.get(gid) == OVER_RED for gid in others)
+    assert {gid for gid, colour in colours.items() if colour == over_red} == over
+    assert not any(colours.get(gid) == over_red for gid in others)
     assert "over" in page.inner_text("#legend")
     assert page.evaluate("window.twinViewer.state().colourMode") == "compliance"
     page.wait_for_timeout(300)
@@ -235,4 +248,46 @@ def test_search_flies_to_a_room_and_a_route_is_drawn(server, page, manager_token
     points = page.evaluate("window.twinViewer.route('GF-005', 'GF-010', false)")
     assert len(points) >= 2
     assert page.evaluate("window.twinViewer.state().routePoints") == len(points)
+    assert page.problems == []
+
+
+def test_a_viewer_sees_no_housing_or_maintenance_controls_and_is_told_why(server, page):
+    token = server.token("viewer", DEMO_USERS["viewer"][1])
+    status, me = server.get_json("/auth/me", token)
+    assert status == 200 and "housing.read" not in me["capabilities"]
+    open_viewer(page, server, token)
+    hidden = page.evaluate("""() => Object.fromEntries(
+        [...document.querySelectorAll('#colour-mode option')].map((o) => [o.value, o.hidden]))""")
+    assert hidden == {"none": False, "compliance": True, "alarms": True, "temperature": False,
+                      "co2": False, "occupancy": False}
+    assert page.locator("#route-controls").is_hidden()
+    page.evaluate("window.twinViewer.colourBy('compliance')")  # forced past the hidden option
+    status_line = page.inner_text("#colour-status")
+    assert "无权限" in status_line and "housing.read" in status_line
+    assert page.evaluate("window.twinViewer.roomColours()") == {}
+    assert page.inner_text("#legend").strip() == ""
+    page.evaluate("window.twinViewer.colourBy('alarms')")
+    assert "maintenance.read" in page.inner_text("#colour-status")
+    page.evaluate("window.twinViewer.selectRoom('GF-005')")
+    page.wait_for_selector("#panel h3:has-text('In this room')", timeout=10_000)
+    assert "Allocations" not in page.inner_text("#panel")  # not asked for: no housing.read
+    # the only console errors are Chromium's notes on the two refused (403) calls
+    assert len(page.problems) == 2
+    assert all("403" in p for p in page.problems), page.problems
+
+
+def test_the_compliance_legend_shows_the_verdict_labels_of_the_vocabularies(
+        server, page, manager_token, vocabularies):
+    open_viewer(page, server, manager_token)
+    assert page.locator("#colour-mode option[value=compliance]").evaluate("o => !o.hidden")
+    page.select_option("#colour-mode", "compliance")  # the sidebar, as a user
+    page.wait_for_selector("#legend .legend-row", timeout=20_000)
+    legend = page.inner_text("#legend")
+    for verdict in vocabularies["verdicts"]:
+        assert f"{verdict['label_zh']} {verdict['label_en']}" in legend  # Chinese first
+    over = next(v for v in vocabularies["verdicts"] if v["value"] == "over")
+    swatch = page.locator("#legend .legend-row", has_text=over["label_zh"]).first
+    colour = swatch.locator(".swatch").evaluate("s => getComputedStyle(s).backgroundColor")
+    red, green, blue = (int(over["colour"][i:i + 2], 16) for i in (1, 3, 5))
+    assert colour == f"rgb({red}, {green}, {blue})"
     assert page.problems == []

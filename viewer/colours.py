@@ -4,9 +4,8 @@
   brown, stairs, windows, equipment by family; spaces translucent blue).
 * :class:`SequentialScale`: a value -> RGB colour scale with a legend description
   (``min``, ``max``, ``unit``, ``stops``), for readings such as temperature or CO2.
-* :data:`VERDICT_COLOURS`: compliance verdicts (the vocabulary of
-  :data:`spaces.compliance.VERDICTS` plus the viewer's own ``over_standard``, ``multiple``,
-  ``empty`` names), and :data:`SEVERITY_COLOURS` for alarm severities.
+* :data:`VERDICT_COLOURS`: compliance verdicts, room flags and person findings, read from
+  :mod:`spaces.choices`, and :data:`SEVERITY_COLOURS` for alarm severities.
 
 Colours are ``(r, g, b)`` or ``(r, g, b, a)`` tuples of floats in 0..1; :func:`to_hex` and
 :func:`to_rgb255` convert.
@@ -16,6 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from bim_models.choices import choice_of
+from maintenance.choices import ALARM_STATES, SEVERITIES
+from spaces.choices import PERSON_FINDINGS, ROOM_FLAGS, VERDICTS
 
 __all__ = [
     "CLASS_COLOURS",
@@ -78,29 +81,18 @@ CLASS_COLOURS: tuple[tuple[str, tuple[str, ...], RGBA], ...] = (
     ("other", ("",), DEFAULT_COLOUR),
 )
 
-#: Compliance verdict -> colour. The spaces layer's verdicts and the viewer's names for them.
+#: Compliance verdicts, room flags and person findings -> colour, from their one vocabulary
+#: (:mod:`spaces.choices`): the same values the PDF report and the browser use.
 VERDICT_COLOURS: dict[str, RGB] = {
-    "over_standard": _hex("#e74c3c")[:3],
-    "over": _hex("#e74c3c")[:3],
-    "shared_over": _hex("#f39c12")[:3],
-    "multiple": _hex("#f1c40f")[:3],
-    "compliant": _hex("#27ae60")[:3],
-    "empty": _hex("#a6a6a6")[:3],
-    "vacant": _hex("#a6a6a6")[:3],
-    "not_office_space": _hex("#9b59b6")[:3],
-    "under_used": _hex("#5dade2")[:3],
-    "unknown": UNCOLOURED[:3],
+    c.value: _hex(c.colour)[:3]
+    for c in (*VERDICTS, *ROOM_FLAGS, *PERSON_FINDINGS)
 }
 
-#: Alarm severity -> colour (Home Assistant / ISA-18.2 style ladder).
+#: Alarm severity -> colour, from :data:`maintenance.choices.SEVERITIES`, plus ``cleared`` for a
+#: room whose alarm has ended (the alarm-state colour of that vocabulary).
 SEVERITY_COLOURS: dict[str, RGB] = {
-    "critical": _hex("#c0392b")[:3],
-    "major": _hex("#e67e22")[:3],
-    "warning": _hex("#f1c40f")[:3],
-    "minor": _hex("#f7dc6f")[:3],
-    "info": _hex("#3498db")[:3],
-    "ok": _hex("#27ae60")[:3],
-    "cleared": _hex("#27ae60")[:3],
+    **{c.value: _hex(c.colour)[:3] for c in SEVERITIES},
+    "cleared": _hex(choice_of(ALARM_STATES, "cleared").colour)[:3],
 }
 
 #: Perceptually uniform stops (matplotlib's viridis at 0, 0.25, 0.5, 0.75, 1).

@@ -225,7 +225,7 @@ def _space_colours(spaces: list[ElementMesh], values: Mapping[str, Any], mode: s
     text = {g: v for g, v in values.items() if isinstance(v, str)}
     if mode == "compliance" and numeric:
         raise ValuesFileError("values", "colouring by compliance needs verdict names "
-                                        "(over_standard, compliant, ...), not numbers")
+                                        "(over, compliant, ...), not numbers")
     if numeric and text:
         raise ValuesFileError("values", "mix of numbers and category names; use one kind")
     colours: dict[str, tuple] = {}

@@ -1,4 +1,4 @@
-"""Health, sign-in and user accounts."""
+"""HealthPublic, sign-in, the signed-in user's capabilities, vocabularies and user accounts."""
 
 from __future__ import annotations
 
@@ -7,18 +7,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
+from bim_models.device_kinds import DEVICE_KIND_CHOICES
+from maintenance import choices as maintenance_choices
+from spaces import choices as space_choices
 from twin.core import accounts
-from twin.core.deps import CurrentUser, SessionDep, SettingsDep, require_roles
-from twin.core.schemas import Health, TokenPublic, TokenRequest, UserPublic
-from twin.core.tables import ROLES, User
+from twin.core.database import database_dialect
+from twin.core.deps import CurrentUser, SessionDep, SettingsDep, require
+from twin.core.permissions import CAPABILITIES, ROLE_CHOICES, ROLES, capabilities_of
+from twin.core.schemas import (
+    ChoicePublic,
+    HealthPublic,
+    MePublic,
+    TokenCreate,
+    TokenPublic,
+    UserPublic,
+    VocabulariesPublic,
+)
+from twin.core.tables import User
 from twin.portfolio import service as portfolio
 
 __all__ = ["router"]
 
 router = APIRouter()
-Admin = Annotated[User, Depends(require_roles("admin"))]
+Admin = Annotated[User, Depends(require("users.manage"))]
 
 
 class DeviceTokenCreate(BaseModel):
@@ -38,26 +50,49 @@ class UserCreate(BaseModel):
     buildings: list[int] = Field(default_factory=list)
 
 
-@router.get("/health", response_model=Health, tags=["system"])
-def health(session: SessionDep) -> Health:
+@router.get("/health", response_model=HealthPublic, tags=["system"])
+def health(session: SessionDep) -> HealthPublic:
     """Liveness and database reachability; no sign-in needed."""
-    session.execute(text("select 1"))
-    return Health(status="ok", database=session.get_bind().dialect.name,
+    return HealthPublic(status="ok", database=database_dialect(session),
                   version=version("facility-twin"))
 
 
 @router.post("/auth/token", response_model=TokenPublic, tags=["auth"])
-def sign_in(body: TokenRequest, session: SessionDep, settings: SettingsDep) -> TokenPublic:
+def sign_in(body: TokenCreate, session: SessionDep, settings: SettingsDep) -> TokenPublic:
     """Exchange a username and password for a bearer token."""
     user = accounts.authenticate(session, body.username, body.password)
     token, expires = accounts.issue_token(session, user, hours=settings.token_hours)
     return TokenPublic(access_token=token, expires_at=expires, role=user.role)
 
 
-@router.get("/auth/me", response_model=UserPublic, tags=["auth"])
-def me(user: CurrentUser) -> User:
-    """The signed-in account."""
-    return user
+@router.get("/auth/me", response_model=MePublic, tags=["auth"])
+def me(user: CurrentUser) -> MePublic:
+    """The signed-in account, its capabilities and the buildings in its scope."""
+    return MePublic(username=user.username, role=user.role, active=user.active,
+                    all_buildings=user.all_buildings, capabilities=capabilities_of(user.role),
+                    buildings=sorted(b.building_id for b in user.buildings))
+
+
+def _choices(choices) -> list[ChoicePublic]:
+    return [ChoicePublic.model_validate(choice) for choice in choices]
+
+
+@router.get("/vocabularies", response_model=VocabulariesPublic, tags=["auth"])
+def vocabularies(_user: CurrentUser) -> VocabulariesPublic:
+    """Every vocabulary (verdicts, flags, severities, priorities, states, device kinds, roles)
+    with its Chinese and English labels and colours, and the role-capability table."""
+    return VocabulariesPublic(
+        verdicts=_choices(space_choices.VERDICTS),
+        room_flags=_choices(space_choices.ROOM_FLAGS),
+        person_findings=_choices(space_choices.PERSON_FINDINGS),
+        alarm_severities=_choices(maintenance_choices.SEVERITIES),
+        alarm_states=_choices(maintenance_choices.ALARM_STATES),
+        work_order_priorities=_choices(maintenance_choices.PRIORITIES),
+        work_order_states=_choices(maintenance_choices.WORK_ORDER_STATES),
+        work_order_origins=_choices(maintenance_choices.WORK_ORDER_ORIGINS),
+        device_kinds=_choices(DEVICE_KIND_CHOICES),
+        roles=_choices(ROLE_CHOICES),
+        capabilities={name: list(roles) for name, roles in CAPABILITIES.items()})
 
 
 @router.get("/users", response_model=list[UserPublic], tags=["users"])

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from twin.core.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
-from twin.core.tables import ROLES, ApiToken, AuditEntry, User, UserBuilding, utcnow
+from twin.core.permissions import ROLES
+from twin.core.tables import ApiToken, AuditEntry, User, UserBuilding, utcnow
 
 __all__ = [
     "add_user",
@@ -24,6 +25,7 @@ __all__ = [
     "record_audit",
     "remove_user",
     "resolve_token",
+    "user_of_token",
     "set_user_buildings",
 ]
 
@@ -155,3 +157,23 @@ def resolve_token(session: Session, token: str) -> ApiToken:
         if expires < utcnow():
             raise AuthError("the token has expired; ask for a new one")
     return row
+
+
+def user_of_token(session: Session, token: str | None) -> User:
+    """The active account a presented bearer token belongs to: the one place a user token is
+    turned into a user (REST, the push stream and the ingest all call this).
+
+    Raises
+    ------
+    AuthError
+        No token, an unknown or expired one, a device token, or a disabled account.
+    """
+    if not token:
+        raise AuthError("sign in first: send 'Authorization: Bearer <token>'")
+    row = resolve_token(session, token)
+    if row.kind != "user" or row.user_id is None:
+        raise AuthError("a device token cannot be used here")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise AuthError("the account is disabled")
+    return user

@@ -9,13 +9,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from twin.core.accounts import resolve_token
+from twin.core.accounts import user_of_token
 from twin.core.database import Database
-from twin.core.errors import AuthError, PermissionDeniedError
+from twin.core.errors import PermissionDeniedError
+from twin.core.model_store import GraphStore
+from twin.core.permissions import CAPABILITIES, may
 from twin.core.settings import Settings
 from twin.core.tables import User
 
-__all__ = ["CurrentUser", "SessionDep", "SettingsDep", "require_roles"]
+__all__ = ["CurrentUser", "GraphsDep", "SessionDep", "SettingsDep", "require"]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -31,6 +33,14 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _graphs(request: Request) -> GraphStore:
+    return request.app.state.graphs
+
+
+#: The graphs of recently used model files (:class:`twin.core.model_store.GraphStore`).
+GraphsDep = Annotated[GraphStore, Depends(_graphs)]
 #: A session committed when the handler returns, before the response is sent ("function"
 #: scope): a client never sees an answer for a change that is not stored yet.
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
@@ -39,27 +49,27 @@ SessionDep = Annotated[Session, Depends(_session, scope="function")]
 def _current_user(session: SessionDep,
                   credentials: Annotated[HTTPAuthorizationCredentials | None,
                                          Depends(_bearer)]) -> User:
-    if credentials is None:
-        raise AuthError("sign in first: send 'Authorization: Bearer <token>'")
-    token = resolve_token(session, credentials.credentials)
-    if token.kind != "user" or token.user_id is None:
-        raise AuthError("a device token cannot be used here")
-    user = session.get(User, token.user_id)
-    if user is None or not user.active:
-        raise AuthError("the account is disabled")
-    return user
+    return user_of_token(session, credentials.credentials if credentials else None)
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-def require_roles(*roles: str) -> Callable[[User], User]:
-    """A dependency admitting only users with one of ``roles``."""
+def require(capability: str) -> Callable[[User], User]:
+    """A dependency admitting only users whose role has ``capability``
+    (:data:`twin.core.permissions.CAPABILITIES`).
+
+    Examples
+    --------
+    ``Editor = Annotated[User, Depends(require("housing.edit"))]``
+    """
+    roles = CAPABILITIES[capability]  # KeyError at import time for a misspelt capability
 
     def check(user: CurrentUser) -> User:
-        if user.role not in roles:
+        if not may(user.role, capability):
             raise PermissionDeniedError(
-                f"role {user.role!r} may not do this; needs one of: {', '.join(roles)}")
+                f"role {user.role!r} may not do this ({capability}); "
+                f"needs one of: {', '.join(roles)}")
         return user
 
     return check

@@ -1,27 +1,24 @@
-"""Request and response bodies (pydantic), by domain: ``XCreate`` in, ``XPublic`` out."""
+"""Bodies every domain shares (pydantic): pages, health, sign-in, accounts, vocabularies.
+
+Each domain keeps its own in ``twin/<domain>/schemas.py``; one naming family everywhere:
+``XCreate`` in, ``XUpdate`` for partial edits, ``XPublic`` out."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "BuildingPublic",
-    "DiffPublic",
-    "ElementPublic",
-    "EquipmentDetail",
-    "Health",
+    "ChoicePublic",
+    "HealthPublic",
+    "MePublic",
     "Page",
-    "PathPublic",
-    "RevisionPublic",
-    "RevisionUploaded",
-    "SpaceDetail",
-    "SpaceOfPoint",
+    "TokenCreate",
     "TokenPublic",
-    "TokenRequest",
     "UserPublic",
+    "VocabulariesPublic",
 ]
 
 T = TypeVar("T")
@@ -36,18 +33,24 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class Health(BaseModel):
+class HealthPublic(BaseModel):
+    """Liveness: the database dialect reached and the twin's version."""
+
     status: str
     database: str
     version: str
 
 
-class TokenRequest(BaseModel):
+class TokenCreate(BaseModel):
+    """Sign-in: a username and password for a bearer token."""
+
     username: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=1, max_length=200)
 
 
 class TokenPublic(BaseModel):
+    """A bearer token, when it expires, and the account's role."""
+
     access_token: str
     token_type: str = "bearer"
     expires_at: datetime
@@ -55,6 +58,8 @@ class TokenPublic(BaseModel):
 
 
 class UserPublic(BaseModel):
+    """An account."""
+
     model_config = ConfigDict(from_attributes=True)
     username: str
     role: str
@@ -62,71 +67,34 @@ class UserPublic(BaseModel):
     all_buildings: bool
 
 
-class RevisionPublic(BaseModel):
+class MePublic(UserPublic):
+    """The signed-in account with what it may do (the browser builds its menus from this)."""
+
+    capabilities: list[str] = Field(description="from twin.core.permissions.CAPABILITIES")
+    buildings: list[int] = Field(description="building ids in scope (empty: all_buildings)")
+
+
+class ChoicePublic(BaseModel):
+    """One value of a vocabulary."""
+
     model_config = ConfigDict(from_attributes=True)
-    number: int
-    sha256: str
-    filename: str
-    schema_: str = Field(alias="schema", serialization_alias="schema")
-    counts: dict[str, int]
-    warnings: list[str]
-    created_at: datetime
-    created_by: str | None
+    value: str
+    label_zh: str
+    label_en: str
+    colour: str = Field(description="#rrggbb")
 
 
-class BuildingPublic(BaseModel):
-    id: int
-    name: str
-    created_at: datetime
-    revision: RevisionPublic | None
+class VocabulariesPublic(BaseModel):
+    """Every vocabulary the browser shows, each once, with labels and colours."""
 
-
-class ElementPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    global_id: str
-    kind: str
-    ifc_class: str
-    name: str | None
-    storey: str | None
-    space: str | None
-    data: dict[str, Any]
-
-
-class SpaceDetail(BaseModel):
-    space: ElementPublic
-    equipment: list[ElementPublic]
-    neighbours: list[ElementPublic]
-    doors: list[ElementPublic]
-
-
-class EquipmentDetail(BaseModel):
-    equipment: ElementPublic
-    upstream: list[ElementPublic]
-    downstream: list[ElementPublic]
-
-
-class SpaceOfPoint(BaseModel):
-    x: float
-    y: float
-    z: float | None
-    space: ElementPublic | None
-
-
-class PathPublic(BaseModel):
-    steps: list[ElementPublic]
-    length: float
-
-
-class DiffPublic(BaseModel):
-    old: int
-    new: int
-    appeared: list[dict[str, Any]]
-    disappeared: list[dict[str, Any]]
-    moved: list[dict[str, Any]]
-    relocated: list[dict[str, Any]]
-
-
-class RevisionUploaded(RevisionPublic):
-    """A new revision and what changed against the one before it (``None`` for the first)."""
-
-    changes: DiffPublic | None = None
+    verdicts: list[ChoicePublic]
+    room_flags: list[ChoicePublic]
+    person_findings: list[ChoicePublic]
+    alarm_severities: list[ChoicePublic]
+    alarm_states: list[ChoicePublic]
+    work_order_priorities: list[ChoicePublic]
+    work_order_states: list[ChoicePublic]
+    work_order_origins: list[ChoicePublic]
+    device_kinds: list[ChoicePublic]
+    roles: list[ChoicePublic]
+    capabilities: dict[str, list[str]] = Field(description="capability -> roles that have it")

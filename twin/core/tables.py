@@ -11,7 +11,6 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, Un
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
-    "ROLES",
     "ApiToken",
     "AuditEntry",
     "Base",
@@ -23,8 +22,6 @@ __all__ = [
     "utcnow",
 ]
 
-#: Roles of user accounts, most powerful first.
-ROLES = ("admin", "housing_officer", "maintenance", "manager", "viewer")
 
 
 def utcnow() -> datetime:
