@@ -173,62 +173,96 @@ def read_allocations(path: Path | str, *, rooms: Mapping[str, str],
     return result
 
 
+class _Refused(Exception):
+    """A row refused: the column at fault and why (becomes an :class:`ImportProblem`)."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
 def _import_row(result: Allocations, row: dict[str, str], number: int,
                 rooms: Mapping[str, str], check_grade) -> ImportProblem | None:
-    def bad(column: str, reason: str) -> ImportProblem:
-        return ImportProblem(number, column, row.get(column), reason)
+    """Add row ``number`` to ``result``, or return why it is refused (adding nothing)."""
+    try:
+        person, start, end = _person_of(row, check_grade)
+        known = result.people.get(person.person_id)
+        if known is not None and (known.grade, known.status, known.org_level) != \
+                (person.grade, person.status, person.org_level):
+            raise _Refused("person_id",
+                           "the same person_id with another grade, status or org_level")
+        space = _space_of(result, row["room"], rooms, person.person_id, start, end)
+        register_area = _register_area(person.extra)
+    except _Refused as refused:
+        return ImportProblem(number, refused.column, row.get(refused.column), refused.reason)
+    result.people.setdefault(person.person_id, person)  # only now: a refused row adds nothing
+    if space is not None:
+        result.assignments.append(Assignment(person.person_id, space, row["room"], start, end,
+                                             register_area, number))
+    return None
 
-    person_id = row["person_id"]
-    if not person_id:
-        return bad("person_id", "empty person_id")
+
+def _person_of(row: dict[str, str], check_grade) -> tuple[Person, date | None, date | None]:
+    """The person of a row and the assignment's dates; :class:`_Refused` if invalid."""
+    if not row["person_id"]:
+        raise _Refused("person_id", "empty person_id")
     subordinate_text = row["subordinate"].lower()
     if subordinate_text not in _YES | _NO:
-        return bad("subordinate", "subordinate must be yes or no")
+        raise _Refused("subordinate", "subordinate must be yes or no")
     if row["status"] not in STATUSES:
-        return bad("status", f"status must be one of {', '.join(STATUSES)}")
-    try:
-        status_date, start, end = (_date(row[c]) for c in ("status_date", "from", "to"))
-    except ValueError:
-        column = next(c for c in ("status_date", "from", "to") if not _valid_date(row[c]))
-        return bad(column, "not an ISO date (YYYY-MM-DD)")
+        raise _Refused("status", f"status must be one of {', '.join(STATUSES)}")
+    status_date, start, end = _dates(row)
     if start and end and end < start:
-        return bad("to", "the assignment ends before it starts")
+        raise _Refused("to", "the assignment ends before it starts")
     if row["status"] != "active" and status_date is None:
-        return bad("status_date", f"a {row['status']} person needs a status_date")
+        raise _Refused("status_date", f"a {row['status']} person needs a status_date")
     subordinate = subordinate_text in _YES
     if check_grade is not None:
         try:
             check_grade(row["grade"], row["org_level"], subordinate)
         except SpacesError as exc:
-            return bad("grade", str(exc))
+            raise _Refused("grade", str(exc)) from exc
     extra = {k: v for k, v in row.items() if k not in REQUIRED_COLUMNS}
-    person = Person(person_id, row["name"], row["department"], row["org_level"], subordinate,
-                    row["grade"], row["status"], status_date, extra)
-    known = result.people.get(person_id)
-    if known is not None and (known.grade, known.status, known.org_level) != \
-            (person.grade, person.status, person.org_level):
-        return bad("person_id", "the same person_id with another grade, status or org_level")
-    space = None
-    if row["room"]:
-        space = rooms.get(row["room"])
-        if space is None:
-            return bad("room", "no space with this number or GlobalId in the model")
-        if space == "":
-            return bad("room", "several spaces have this number; use the GlobalId")
-        for other in result.assignments:
-            if other.person_id == person_id and other.space == space and _overlap(
-                    other.start, other.end, start, end):
-                return bad("from", f"overlaps row {other.row} (same person and room)")
+    person = Person(row["person_id"], row["name"], row["department"], row["org_level"],
+                    subordinate, row["grade"], row["status"], status_date, extra)
+    return person, start, end
+
+
+def _dates(row: dict[str, str]) -> tuple[date | None, date | None, date | None]:
+    """``status_date``, ``from`` and ``to`` of a row; :class:`_Refused` naming a bad one."""
+    try:
+        status_date, start, end = (_date(row[c]) for c in ("status_date", "from", "to"))
+    except ValueError:
+        column = next(c for c in ("status_date", "from", "to") if not _valid_date(row[c]))
+        raise _Refused(column, "not an ISO date (YYYY-MM-DD)") from None
+    return status_date, start, end
+
+
+def _space_of(result: Allocations, room: str, rooms: Mapping[str, str], person_id: str,
+              start: date | None, end: date | None) -> str | None:
+    """The GlobalId of the room a row assigns (``None``: no room); :class:`_Refused` for an
+    unknown or ambiguous room, or one the person already holds over the same days."""
+    if not room:
+        return None
+    space = rooms.get(room)
+    if space is None:
+        raise _Refused("room", "no space with this number or GlobalId in the model")
+    if space == "":
+        raise _Refused("room", "several spaces have this number; use the GlobalId")
+    for other in result.assignments:
+        if other.person_id == person_id and other.space == space and _overlap(
+                other.start, other.end, start, end):
+            raise _Refused("from", f"overlaps row {other.row} (same person and room)")
+    return space
+
+
+def _register_area(extra: Mapping[str, str]) -> float | None:
+    """The optional ``register_area`` column, m²; :class:`_Refused` if not a number."""
     register = extra.get("register_area", "")
     try:
-        register_area = float(register) if register else None
+        return float(register) if register else None
     except ValueError:
-        return bad("register_area", "not a number")
-    result.people.setdefault(person_id, person)  # only now: a refused row adds nothing
-    if space is not None:
-        result.assignments.append(Assignment(person_id, space, row["room"], start, end,
-                                             register_area, number))
-    return None
+        raise _Refused("register_area", "not a number") from None
 
 
 def _valid_date(text: str) -> bool:

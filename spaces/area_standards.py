@@ -5,7 +5,9 @@ Bundled in ``spaces/rulesets/``: ``cn-2014`` (发改投资〔2014〕2674号), ``
 schema, read by :func:`load_rule_set` (any problem: :class:`RuleSetError` naming the file). Top
 level (no other keys): ``key``, ``jurisdiction``, ``title``, ``source``, ``effective_from``
 (date), ``basis`` (required); ``effective_to`` (inclusive), ``tolerance_m2`` (default 0),
-``wc_max_m2``, ``reclaim_days``, ``utilisation_threshold`` (0-1), ``per_person_m2`` (one figure
+``wc_max_m2``, ``reclaim_days``, ``utilisation_threshold`` (0-1), ``open_plan_m2_per_desk``
+(> 0: the floor area that counts as one desk in an open-plan office, for its desk count and the
+``under_used`` flag; without it neither is judged), ``per_person_m2`` (one figure
 for every grade: uk, us), ``new_fit_out_m2`` (uk), ``notes``, ``rank_ladder``
 (rank codes, highest first), ``[[tiers]]`` (unless ``per_person_m2``), ``extends`` (a bundled
 key: fields but ``key``/``title``/``source`` are inherited, tiers too unless redefined). A tier:
@@ -58,9 +60,9 @@ BUNDLED_KEYS = ("cn-2014", "cn-1999", "uk-2016", "us-2025")
 _TOP = {"key": "str!", "jurisdiction": "str!", "title": "str!", "source": "str!",
         "effective_from": "date!", "effective_to": "date", "basis": "str!",
         "tolerance_m2": "number", "wc_max_m2": "number", "reclaim_days": "int",
-        "utilisation_threshold": "number", "per_person_m2": "number", "new_fit_out_m2": "number",
-        "notes": "str", "rank_ladder": "list", "tiers": "",
-        "extends": ""}
+        "utilisation_threshold": "number", "open_plan_m2_per_desk": "number",
+        "per_person_m2": "number", "new_fit_out_m2": "number", "notes": "str",
+        "rank_ladder": "list", "tiers": "", "extends": ""}
 _TIER = {"code": "str!", "name": "str!", "english": "str!", "aliases": "list", "below": "str",
          "cap_m2": "number", "note": "str", "rows": ""}
 _ROW = {"grade": "str!", "key": "str!", "rank": "", "limit_m2": "number", "missing": "bool"}
@@ -115,7 +117,8 @@ class Tier:
     note: str
     rows: tuple[GradeRow, ...]
 
-    def names(self) -> set[str]:  # every spelling of org_level that selects this tier
+    def names(self) -> set[str]:
+        """Every spelling of ``org_level`` that selects this tier (normalised)."""
         extra = () if self.code.endswith("级") else (self.code + "级",)
         return {_norm(n) for n in (self.code, self.name, self.english, *extra, *self.aliases)}
 
@@ -135,6 +138,7 @@ class RuleSet:
     wc_max_m2: float | None = None
     reclaim_days: int | None = None
     utilisation_threshold: float | None = None
+    open_plan_m2_per_desk: float | None = None
     per_person_m2: float | None = None
     notes: str = ""
     new_fit_out_m2: float | None = None
@@ -219,6 +223,19 @@ class RuleSet:
         text = f"{self.key} {tier.name} {row.grade}: {_fmt(row.limit_m2)} m² per person"
         return Limit(row.limit_m2, self.key, tier.code, row.grade, "/".join(row.ranks),
                      text + note + why)
+
+    def open_plan_desks(self, area_m2: float) -> int | None:
+        """The desks an open-plan office of ``area_m2`` holds: whole multiples of
+        ``open_plan_m2_per_desk`` (``None`` where the rule set gives no such figure).
+
+        Examples
+        --------
+        >>> bundled_rule_sets()["cn-2014"].open_plan_desks(40.0)
+        4
+        """
+        if self.open_plan_m2_per_desk is None:
+            return None
+        return int(area_m2 // self.open_plan_m2_per_desk)
 
     def in_force(self, day: date) -> bool:
         """Whether this edition applies on ``day`` (``effective_to`` inclusive)."""
@@ -322,6 +339,10 @@ def _build(data: dict[str, Any]) -> RuleSet:
     _need(per_person is None or per_person > 0, f"per_person_m2 must be > 0, got {per_person}")
     _need(threshold is None or 0 < threshold <= 1,
           f"utilisation_threshold must be in (0, 1], got {threshold}")
+    per_desk = fields["open_plan_m2_per_desk"]
+    _need(per_desk is None or per_desk > 0, f"open_plan_m2_per_desk must be > 0, got {per_desk}")
+    if per_desk is not None:
+        fields["open_plan_m2_per_desk"] = float(per_desk)
     start, end = fields["effective_from"], fields["effective_to"]
     _need(end is None or end >= start, f"effective_to {end} is before effective_from {start}")
     fields["tolerance_m2"] = float(fields["tolerance_m2"] or 0.0)

@@ -11,12 +11,9 @@ from bim_models.cache import ModelCache
 from bim_models.geometry import ProgressCallback
 from spaces.graph import build_graph
 from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
+from spaces.versions import GRAPH_VERSION  # bump it there: the inspect summary's key too
 
 __all__ = ["GRAPH_VERSION", "open_building"]
-
-#: Bumped whenever the graph or the way it is built changes; part of its cache key.
-GRAPH_VERSION = "2"
-_UNPICKLABLE = ("space_index",)
 
 
 def open_building(path: Path | str, *, use_cache: bool = True,
@@ -41,7 +38,7 @@ def open_building(path: Path | str, *, use_cache: bool = True,
 
     Returns
     -------
-    (BuildingModel, networkx.MultiDiGraph)
+    (BuildingModel, SpaceGraph)
 
     Raises
     ------
@@ -56,8 +53,6 @@ def open_building(path: Path | str, *, use_cache: bool = True,
     graph = store.get(model.sha256, kind=kind, expected=nx.MultiDiGraph)
     if graph is None:
         graph = build_graph(model, tolerances=tolerances)
-        kept = {k: graph.graph.pop(k) for k in _UNPICKLABLE if k in graph.graph}
         store.put(model, graph, kind=kind)
-        graph.graph.update(kept)
     graph.graph["source"] = model.source
     return model, graph

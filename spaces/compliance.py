@@ -9,7 +9,9 @@ Room verdicts (``VERDICTS``):
 ``not_office_space``  a room held as an office that the model says is not an office
 
 Flags on a room: ``under_used`` (an open-plan office holding fewer people than it has desks,
-one per 9 m²), ``area_discrepancy`` (its area sources differ by more than the threshold).
+one per the rule set's ``open_plan_m2_per_desk``), ``area_discrepancy`` (its area sources
+differ by more than the threshold), ``wc_over_size`` (an attached WC larger than the rule
+set's ``wc_max_m2``).
 Person findings: ``multiple_offices`` (holds more than one room) and ``not_reclaimed`` (left
 by transfer or retirement more than the rule set's reclaim period ago and still holds a room).
 """
@@ -20,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from spaces.allocations import Allocations
 
@@ -40,7 +43,6 @@ __all__ = [
 VERDICTS = ("compliant", "over", "shared_over", "vacant", "not_office_space")
 #: Where a room's area can come from; the default preference order of :func:`assess`.
 AREA_SOURCES = ("geometry", "qto", "register")
-_OPEN_PLAN_M2_PER_DESK = 9.0
 
 
 def _use_text(long_name: str | None, object_type: str | None) -> str:
@@ -213,7 +215,25 @@ def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
     -------
     ComplianceReport
     """
-    people = allocations.people
+    holders, held_by, register = _holdings(allocations, day)
+    limits = _limits(allocations.people, rule_set)
+    report = ComplianceReport(day=day, rule_set=rule_set.key)
+    names: dict[str, str] = {}
+    for facts in rooms:
+        names[facts.global_id] = facts.name
+        occupants = tuple(sorted(set(holders.get(facts.global_id, ()))))
+        area = _choose_area(facts, register.get(facts.global_id), area_preference)
+        verdict = _judge_room(facts, occupants, area, limits, rule_set, discrepancy_m2,
+                              (attached or {}).get(facts.global_id, ()))
+        if verdict is not None:
+            report.rooms.append(verdict)
+    report.people.extend(_person_findings(allocations, held_by, names, rule_set, day))
+    return report
+
+
+def _holdings(allocations: Allocations, day: date
+              ) -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, float]]:
+    """Who holds each space on ``day``, what each person holds, the register areas."""
     holders: dict[str, list[str]] = defaultdict(list)
     held_by: dict[str, list[str]] = defaultdict(list)
     register: dict[str, float] = {}
@@ -223,74 +243,96 @@ def assess(rooms: Iterable[RoomFacts], allocations: Allocations, rule_set, *,
             held_by[a.person_id].append(a.space)
         if a.register_area is not None:
             register[a.space] = a.register_area
-    by_post: dict[tuple[str, str, bool], object] = {}  # many people share a post
+    return holders, held_by, register
+
+
+def _limits(people: Mapping[str, Any], rule_set) -> dict[str, Any]:
+    """Each person's :class:`~spaces.area_standards.Limit` (looked up once per post)."""
+    by_post: dict[tuple[str, str, bool], Any] = {}  # many people share a post
     limits = {}
     for pid, p in people.items():
         post = (p.grade, p.org_level, p.subordinate)
         if post not in by_post:
             by_post[post] = rule_set.limit(p.grade, p.org_level, subordinate=p.subordinate)
         limits[pid] = by_post[post]
-    tolerance = float(getattr(rule_set, "tolerance_m2", 0.0) or 0.0)
-    report = ComplianceReport(day=day, rule_set=rule_set.key)
-    names: dict[str, str] = {}
-    for facts in rooms:
-        names[facts.global_id] = facts.name
-        occupants = tuple(sorted(set(holders.get(facts.global_id, ()))))
-        area, source, areas = _choose_area(facts, register.get(facts.global_id),
-                                           area_preference)
-        known = [v for v in areas.values() if v is not None]
-        flags = ["area_discrepancy"] if known and max(known) - min(known) > discrepancy_m2 \
-            else []
-        if not occupants:
-            if facts.is_office:
-                report.rooms.append(RoomVerdict(
-                    facts.global_id, facts.name, facts.storey, "vacant", (), None, area,
-                    source, areas, None, None, "an office nobody holds on this day",
-                    flags=tuple(flags)))
-            continue
-        limit = sum(limits[p].area_m2 for p in occupants)
-        rules = tuple(sorted({limits[p].explanation for p in occupants}))
-        extras = (attached or {}).get(facts.global_id, ())
-        if area is not None and extras:
-            inside = [(r, r.area_geometry or r.area_qto or 0.0) for r in extras]
-            area += sum(a for _, a in inside)
-            source = f"{source}+attached"
-            wc_max = float(getattr(rule_set, "wc_max_m2", 0.0) or 0.0)
-            if any(is_wc(r) and wc_max and a > wc_max + 1e-6 for r, a in inside):
-                flags.append("wc_over_size")
-            rules += tuple(f"includes {r.name} ({a:.2f} m²)" for r, a in inside)
+    return limits
+
+
+def _with_attached(area: float, source: str | None, extras: Sequence[RoomFacts], rule_set
+                   ) -> tuple[float, str, tuple[str, ...], list[str]]:
+    """An office's area with its attached rest rooms and WCs: area, source, rules, flags."""
+    inside = [(r, r.area_geometry or r.area_qto or 0.0) for r in extras]
+    wc_max = float(getattr(rule_set, "wc_max_m2", 0.0) or 0.0)
+    flags = ["wc_over_size"] if any(is_wc(r) and wc_max and a > wc_max + 1e-6
+                                    for r, a in inside) else []
+    rules = tuple(f"includes {r.name} ({a:.2f} m²)" for r, a in inside)
+    return area + sum(a for _, a in inside), f"{source}+attached", rules, flags
+
+
+def _verdict(facts: RoomFacts, occupants: Sequence[str], area: float | None,
+             source: str | None, limit: float, tolerance: float) -> tuple[str, str]:
+    """The verdict on a held room and its reason."""
+    if not facts.is_office:
+        return "not_office_space", (
+            f"held as an office by {len(occupants)} but the model calls it "
+            f"{facts.long_name or facts.object_type or 'something else'}")
+    if area is None:
+        return "compliant", "no area known for this room: not judged"
+    if area > limit + tolerance + 1e-6:
+        return "over" if len(occupants) == 1 else "shared_over", (
+            f"{area:.2f} m² ({source}) exceeds the limit {limit:.2f} m² of "
+            f"{len(occupants)} occupant(s) by {area - limit:.2f} m²")
+    return "compliant", f"{area:.2f} m² ({source}) within the limit {limit:.2f} m²"
+
+
+def _judge_room(facts: RoomFacts, occupants: tuple[str, ...],
+                chosen: tuple[float | None, str | None, dict[str, float | None]],
+                limits: Mapping[str, Any], rule_set, discrepancy_m2: float,
+                extras: Sequence[RoomFacts]) -> RoomVerdict | None:
+    """The verdict on one room (``None``: nobody holds it and it is not an office)."""
+    area, source, areas = chosen
+    known = [v for v in areas.values() if v is not None]
+    flags = ["area_discrepancy"] if known and max(known) - min(known) > discrepancy_m2 else []
+    if not occupants:
         if not facts.is_office:
-            verdict, reason = "not_office_space", (
-                f"held as an office by {len(occupants)} but the model calls it "
-                f"{facts.long_name or facts.object_type or 'something else'}")
-        elif area is None:
-            verdict, reason = "compliant", "no area known for this room: not judged"
-        elif area > limit + tolerance + 1e-6:
-            verdict = "over" if len(occupants) == 1 else "shared_over"
-            reason = (f"{area:.2f} m² ({source}) exceeds the limit {limit:.2f} m² of "
-                      f"{len(occupants)} occupant(s) by {area - limit:.2f} m²")
-        else:
-            verdict, reason = "compliant", (f"{area:.2f} m² ({source}) within the limit "
-                                            f"{limit:.2f} m²")
-        if facts.is_open_plan and area and len(occupants) < area // _OPEN_PLAN_M2_PER_DESK:
-            flags.append("under_used")
-        excess = area - limit if verdict in ("over", "shared_over") else None
-        report.rooms.append(RoomVerdict(
-            facts.global_id, facts.name, facts.storey, verdict, occupants, limit, area, source,
-            areas, round(excess, 3) if excess is not None else None,
-            round(100 * excess / limit, 1) if excess is not None and limit else None, reason,
-            rules, tuple(flags)))
+            return None
+        return RoomVerdict(facts.global_id, facts.name, facts.storey, "vacant", (), None, area,
+                           source, areas, None, None, "an office nobody holds on this day",
+                           flags=tuple(flags))
+    limit = sum(limits[p].area_m2 for p in occupants)
+    rules = tuple(sorted({limits[p].explanation for p in occupants}))
+    if area is not None and extras:
+        area, source, included, wc_flags = _with_attached(area, source, extras, rule_set)
+        rules += included
+        flags += wc_flags
+    tolerance = float(getattr(rule_set, "tolerance_m2", 0.0) or 0.0)
+    verdict, reason = _verdict(facts, occupants, area, source, limit, tolerance)
+    desks = rule_set.open_plan_desks(area) if facts.is_open_plan and area else None
+    if desks is not None and len(occupants) < desks:
+        flags.append("under_used")
+    excess = area - limit if verdict in ("over", "shared_over") else None
+    return RoomVerdict(
+        facts.global_id, facts.name, facts.storey, verdict, occupants, limit, area, source,
+        areas, round(excess, 3) if excess is not None else None,
+        round(100 * excess / limit, 1) if excess is not None and limit else None, reason,
+        rules, tuple(flags))
+
+
+def _person_findings(allocations: Allocations, held_by: Mapping[str, list[str]],
+                     names: Mapping[str, str], rule_set, day: date) -> list[PersonFinding]:
+    """``multiple_offices`` and ``not_reclaimed``, by person id."""
+    found = []
     reclaim = timedelta(days=int(getattr(rule_set, "reclaim_days", 31) or 31))
-    for pid, person in sorted(people.items()):
+    for pid, person in sorted(allocations.people.items()):
         held = tuple(names.get(s, s) for s in held_by.get(pid, ()))
         if len(held) > 1:
-            report.people.append(PersonFinding(
+            found.append(PersonFinding(
                 pid, person.name, person.department, "multiple_offices", held,
                 f"holds {len(held)} rooms: one person, one office"))
         if held and person.status != "active" and person.status_date is not None \
                 and day - person.status_date > reclaim:
-            report.people.append(PersonFinding(
+            found.append(PersonFinding(
                 pid, person.name, person.department, "not_reclaimed", held,
                 f"{person.status} on {person.status_date.isoformat()}, room not taken back "
                 f"within {reclaim.days} days"))
-    return report
+    return found

@@ -36,7 +36,7 @@ def graph_to_json_data(graph: nx.MultiDiGraph) -> dict[str, Any]:
         :func:`networkx.node_link_data` writes it, with ``edges`` as the link key.
     """
     plain = nx.MultiDiGraph()
-    plain.graph.update({k: _plain(v) for k, v in graph.graph.items() if k != "space_index"})
+    plain.graph.update({k: _plain(v) for k, v in graph.graph.items()})
     for node, data in graph.nodes(data=True):
         plain.add_node(node, **{k: _plain(v) for k, v in data.items()})
     for u, v, key, data in graph.edges(keys=True, data=True):
@@ -68,7 +68,7 @@ def write_graph(graph: nx.MultiDiGraph, path: Path | str) -> Path:
         elif suffix == ".graphml":
             plain = nx.MultiDiGraph()
             plain.graph.update({k: _graphml_value(v) for k, v in graph.graph.items()
-                                if k not in ("space_index", "warnings")})
+                                if k != "warnings"})
             for node, data in graph.nodes(data=True):
                 plain.add_node(node, **{k: _graphml_value(v) for k, v in data.items()
                                         if v is not None})

@@ -17,10 +17,13 @@ Edges
 
 from __future__ import annotations
 
+import functools
+
 import networkx as nx
 
 from bim_models import BuildingModel
-from spaces.spatial_index import IndexedSpace, SpaceIndex
+from spaces.indexes import indexes_of
+from spaces.spatial_index import SpaceIndex
 from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
 from spaces.topology import (
     build_space_index,
@@ -30,11 +33,49 @@ from spaces.topology import (
     locate_equipment,
 )
 
-__all__ = ["EDGE_KINDS", "NODE_KINDS", "build_graph", "get_space_index"]
+__all__ = ["EDGE_KINDS", "NODE_KINDS", "SpaceGraph", "build_graph", "get_space_index"]
 
 NODE_KINDS = ("building", "storey", "space", "door", "stair", "equipment", "system", "zone")
 EDGE_KINDS = ("contains", "adjacent", "door_connects", "stair_connects", "located_in",
               "member_of", "feeds")
+
+
+class SpaceGraph(nx.MultiDiGraph):
+    """A ``networkx.MultiDiGraph`` that counts its structural edits.
+
+    Every call that adds or removes nodes or edges (``add_node``, ``add_edges_from``,
+    ``remove_node``, ``update``, ``clear`` ...) increments :attr:`version`, so that the
+    derived indexes of :mod:`spaces.indexes` know when to rebuild. Attribute edits in place
+    are not counted: call :func:`spaces.indexes.invalidate` after them.
+
+    Attributes
+    ----------
+    version : int
+        Number of structural edits so far (0 for an empty graph never edited).
+    """
+
+    version: int = 0
+
+
+#: The ``networkx`` methods that add or remove nodes or edges.
+_STRUCTURAL_EDITS = ("add_node", "add_nodes_from", "remove_node", "remove_nodes_from",
+                     "add_edge", "add_edges_from", "add_weighted_edges_from", "remove_edge",
+                     "remove_edges_from", "update", "clear", "clear_edges")
+
+
+def _counted(method):
+    @functools.wraps(method)
+    def edit(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:  # counted even when it fails half-way
+            self.version += 1
+    return edit
+
+
+for _name in _STRUCTURAL_EDITS:
+    setattr(SpaceGraph, _name, _counted(getattr(nx.MultiDiGraph, _name)))
+del _name
 
 
 def _link(graph: nx.MultiDiGraph, u: str, v: str, kind: str, *, both: bool = False,
@@ -115,9 +156,10 @@ def build_graph(model: BuildingModel, *, tolerances: Tolerances = DEFAULT_TOLERA
 
     Returns
     -------
-    networkx.MultiDiGraph
-        Typed nodes and edges as described in the module docstring. ``graph.graph`` holds
-        ``schema``, ``source``, ``sha256`` and the model's ``warnings``.
+    SpaceGraph
+        A ``networkx.MultiDiGraph`` of typed nodes and edges as described in the module
+        docstring. ``graph.graph`` holds ``schema``, ``source``, ``sha256`` and the model's
+        ``warnings``.
 
     Examples
     --------
@@ -125,11 +167,10 @@ def build_graph(model: BuildingModel, *, tolerances: Tolerances = DEFAULT_TOLERA
     >>> sum(1 for _, k in graph.nodes(data="kind") if k == "space")  # doctest: +SKIP
     21
     """
-    graph = nx.MultiDiGraph(schema=model.schema, source=model.source, sha256=model.sha256,
-                            warnings=list(model.warnings))
+    graph = SpaceGraph(schema=model.schema, source=model.source, sha256=model.sha256,
+                       warnings=list(model.warnings))
     _add_nodes(graph, model)
     index = build_space_index(model)
-    graph.graph["space_index"] = index
     for (a, b), provenance in find_adjacent_spaces(model, index, tolerances).items():
         _link(graph, a, b, "adjacent", both=True, provenance=provenance)
     for door, (spaces, provenance) in find_door_sides(model, index, tolerances).items():
@@ -156,13 +197,6 @@ def build_graph(model: BuildingModel, *, tolerances: Tolerances = DEFAULT_TOLERA
 
 
 def get_space_index(graph: nx.MultiDiGraph) -> SpaceIndex:
-    """The footprint index of a graph's spaces (built once, kept in ``graph.graph``)."""
-    index = graph.graph.get("space_index")
-    if index is None:
-        index = SpaceIndex(
-            IndexedSpace(n, d.get("storey"), d["footprint"], *d["z_range"])
-            for n, d in graph.nodes(data=True)
-            if d.get("kind") == "space" and d.get("footprint") is not None
-        )
-        graph.graph["space_index"] = index
-    return index
+    """The footprint index of a graph's spaces: ``indexes_of(graph).space`` (built on first
+    use, rebuilt after the graph changes; see :mod:`spaces.indexes`)."""
+    return indexes_of(graph).space

@@ -1,18 +1,19 @@
 """Questions asked of the building graph: plain functions of the graph.
 
 All take the graph first and GlobalIds as strings; unknown ids raise
-:class:`~spaces.errors.UnknownElementError`.
+:class:`~spaces.errors.UnknownElementError`. Walks between spaces are answered by
+:mod:`spaces.routing` (:func:`path_between` is re-exported from there): one algorithm.
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 
 import networkx as nx
 
 from spaces.errors import UnknownElementError
 from spaces.graph import get_space_index
+from spaces.routing import path_between
 
 __all__ = [
     "WALK_EDGES",
@@ -127,47 +128,5 @@ def upstream(graph: nx.MultiDiGraph, element: str, *, assets_only: bool = True) 
     return _walk(graph, element, forward=False, assets_only=assets_only)
 
 
-#: Edges a person walks along: through doors and up stairs and lifts.
+#: Edges of the building graph a person walks along: through doors and up stairs and lifts.
 WALK_EDGES = ("door_connects", "stair_connects")
-
-
-def _position(graph: nx.MultiDiGraph, node: str) -> tuple[float, float, float] | None:
-    data = graph.nodes[node]
-    if data.get("position") is not None:
-        return tuple(data["position"])
-    if data.get("footprint") is not None and data.get("z_range") is not None:
-        centre = data["footprint"].representative_point()
-        return (centre.x, centre.y, data["z_range"][0])
-    return None
-
-
-def path_between(graph: nx.MultiDiGraph, start: str, end: str) -> tuple[list[str], float]:
-    """Shortest walk between two spaces through doors and stairs.
-
-    Distances are straight lines between room centres, door positions and stair centres
-    (metres); the storey nodes that stairs also join are not walked through.
-
-    Returns
-    -------
-    (list of str, float)
-        The spaces, doors and stairs in order, and the walk's length in metres.
-
-    Raises
-    ------
-    UnknownElementError
-        If either is not a space of the graph, or no walk joins them.
-    """
-    _require(graph, start, "space")
-    _require(graph, end, "space")
-    walk = nx.Graph()
-    for u, v, key in graph.edges(keys=True):
-        if key in WALK_EDGES and "storey" not in (graph.nodes[u]["kind"], graph.nodes[v]["kind"]):
-            a, b = _position(graph, u), _position(graph, v)
-            length = math.dist(a, b) if a is not None and b is not None else 1.0
-            walk.add_edge(u, v, length=length)
-    try:
-        nodes = nx.shortest_path(walk, start, end, weight="length")
-    except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
-        raise UnknownElementError(f"{start}->{end}", "walk between the spaces") from exc
-    length = sum(walk.edges[a, b]["length"] for a, b in zip(nodes, nodes[1:], strict=False))
-    return nodes, length

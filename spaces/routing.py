@@ -1,6 +1,7 @@
 """Locate any element and find walking routes through doors, stairs and lifts.
 
-The building graph is turned once into a compact **walk graph** (cached per graph): integer
+The building graph is turned once into a compact **walk graph** (one of the graph's derived
+indexes, :func:`spaces.indexes.indexes_of`, rebuilt when the graph changes): integer
 nodes for room centres, doors, stair/lift landings (one per storey a vertical element serves)
 and points on the **spine** of elongated spaces (corridors: the long axis of their minimum
 rotated rectangle, so that a walk along a corridor runs from door to door rather than through
@@ -31,14 +32,14 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from spaces.errors import RouteError, UnknownElementError
-from spaces.walk_graph import LIFT_PENALTY_M, MODES, STAIR_FACTOR, WalkIndex, walk_index
+from spaces.indexes import indexes_of
+from spaces.walk_graph import LIFT_PENALTY_M, MODES, STAIR_FACTOR, WalkIndex
 
 __all__ = [
     "LIFT_PENALTY_M",
@@ -50,6 +51,7 @@ __all__ = [
     "daily_round",
     "find_entrance",
     "locate",
+    "path_between",
     "resolve_target",
     "route",
     "walk_index",
@@ -164,7 +166,7 @@ def resolve_target(graph: nx.MultiDiGraph, text: str, *,
     kinds = tuple(kinds)
     if text in graph and graph.nodes[text].get("kind") in kinds:
         return text
-    names = _names(graph)
+    names = indexes_of(graph).names
     found = [n for n in names.get(text.strip().casefold(), ())
              if graph.nodes[n].get("kind") in kinds]
     if len(found) == 1:
@@ -181,20 +183,10 @@ def _label(graph: nx.MultiDiGraph, node: str) -> str:
     return f"{graph.nodes[node].get('name') or ''} {graph.nodes[node].get('long_name') or ''}"
 
 
-_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _names(graph: nx.MultiDiGraph) -> dict[str, list[str]]:
-    """Case-folded name and long name -> node GlobalIds (cached per graph)."""
-    found = _NAMES.get(graph)
-    if found is None or found[0] != len(graph):
-        index: dict[str, list[str]] = {}
-        for n, d in graph.nodes(data=True):
-            labels = {str(d.get("name") or "").casefold(), str(d.get("long_name") or "").casefold()}
-            for label in labels - {""}:
-                index.setdefault(label, []).append(n)
-        found = _NAMES[graph] = (len(graph), index)
-    return found[1]
+def walk_index(graph: nx.MultiDiGraph) -> WalkIndex:
+    """The walk graph of ``graph``: ``indexes_of(graph).walk`` (see :mod:`spaces.indexes` for
+    when it is rebuilt)."""
+    return indexes_of(graph).walk
 
 
 def _ground_storey(graph: nx.MultiDiGraph) -> str | None:
@@ -319,6 +311,41 @@ def route(graph: nx.MultiDiGraph, to: str, *, start: str | None = None, lifts: b
         raise RouteError(f"no walk from {_name(graph, index.owner[a])} to "
                          f"{_name(graph, index.owner[b])} with these options")
     return _make_route(graph, index, path, equipment)
+
+
+def path_between(graph: nx.MultiDiGraph, start: str, end: str) -> tuple[list[str], float]:
+    """The shortest walk between two spaces: :func:`route` from ``start`` to ``end``, as the
+    GlobalIds it passes and its length.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The building graph.
+    start, end : str
+        GlobalIds of two spaces.
+
+    Returns
+    -------
+    (list of str, float)
+        The spaces, doors, stairs and lifts in walking order, and the walk's length in metres
+        (the same as ``route(graph, end, start=start).length_m``).
+
+    Raises
+    ------
+    UnknownElementError
+        Either is not a space of the graph.
+    RouteError
+        A space has no geometry to route from, or no walk joins them.
+
+    Examples
+    --------
+    >>> steps, metres = path_between(graph, office, meeting_room)  # doctest: +SKIP
+    """
+    for gid in (start, end):
+        if gid not in graph or graph.nodes[gid].get("kind") != "space":
+            raise UnknownElementError(gid, "space")
+    walk = route(graph, end, start=start)
+    return [step.global_id for step in walk.steps], walk.length_m
 
 
 def _make_route(graph, index: WalkIndex, path: list[int], equipment: str | None) -> Route:

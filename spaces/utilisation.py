@@ -1,8 +1,9 @@
 """Utilisation of office space from allocations: people per m², desks per person.
 
 Per room, storey, department and building. Desks are the planned occupancy where the model
-gives it (``Pset_SpaceOccupancyRequirements.OccupancyNumber``), else one per 9 m² in an
-open-plan office and one per occupant (at least one) in a cellular office. Occupancy sensors
+gives it (``Pset_SpaceOccupancyRequirements.OccupancyNumber``), else one per the rule set's
+``open_plan_m2_per_desk`` in an open-plan office and one per occupant (at least one) in a
+cellular office (or an open-plan one, under a rule set without that figure). Occupancy sensors
 will refine this once readings exist (IoT issue).
 """
 
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from spaces.allocations import Allocations
+from spaces.area_standards import RuleSet, rule_set_for
 from spaces.compliance import RoomFacts
 
 __all__ = ["DEFAULT_THRESHOLD", "UtilisationRow", "utilisation"]
 
 #: Rooms whose occupants fill less than this share of their desks are listed as under-used.
 DEFAULT_THRESHOLD = 0.6
-_OPEN_PLAN_M2_PER_DESK = 9.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +46,18 @@ class UtilisationRow:
         return self.people / self.desks if self.desks else None
 
 
-def _desks(room: RoomFacts, occupants: int, planned: Mapping[str, int]) -> int:
+def _desks(room: RoomFacts, occupants: int, planned: Mapping[str, int],
+           rule_set: RuleSet) -> int:
     if room.global_id in planned:
         return max(1, planned[room.global_id])
     area = room.area_geometry or room.area_qto or 0.0
-    if room.is_open_plan:
-        return max(1, int(area // _OPEN_PLAN_M2_PER_DESK))
-    return max(1, occupants)
+    desks = rule_set.open_plan_desks(area) if room.is_open_plan else None
+    return max(1, occupants if desks is None else desks)
 
 
 def utilisation(rooms: Iterable[RoomFacts], allocations: Allocations, *, day: date,
                 planned: Mapping[str, int] | None = None,
-                threshold: float = DEFAULT_THRESHOLD
+                threshold: float = DEFAULT_THRESHOLD, rule_set: RuleSet | None = None
                 ) -> tuple[list[UtilisationRow], list[UtilisationRow]]:
     """Utilisation of the offices on ``day``.
 
@@ -72,14 +73,23 @@ def utilisation(rooms: Iterable[RoomFacts], allocations: Allocations, *, day: da
         Planned occupancy (desks) per space GlobalId.
     threshold : float, default 0.6
         Rooms below this occupancy (people per desk) are listed as under-used.
+    rule_set : spaces.area_standards.RuleSet, optional
+        Gives ``open_plan_m2_per_desk``; default the Chinese edition in force on ``day``
+        (:func:`spaces.area_standards.rule_set_for`).
 
     Returns
     -------
     (list of UtilisationRow, list of UtilisationRow)
         Every row (rooms, then storeys, departments and the building), and the under-used
         rooms, least used first.
+
+    Raises
+    ------
+    RuleSetError
+        No ``rule_set`` given and no Chinese edition in force on ``day``.
     """
     planned = planned or {}
+    rule_set = rule_set or rule_set_for(day)
     holders: dict[str, set[str]] = defaultdict(set)
     for a in allocations.assignments:
         if a.holds_on(day):
@@ -92,7 +102,7 @@ def utilisation(rooms: Iterable[RoomFacts], allocations: Allocations, *, day: da
         occupants = holders.get(room.global_id, set())
         area = room.area_geometry or room.area_qto or 0.0
         row = UtilisationRow("room", room.name, 1, len(occupants),
-                             _desks(room, len(occupants), planned), round(area, 3))
+                             _desks(room, len(occupants), planned, rule_set), round(area, 3))
         room_rows.append(row)
         departments = {allocations.people[p].department for p in occupants
                        if p in allocations.people} or {"(unassigned)"}

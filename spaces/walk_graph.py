@@ -1,4 +1,5 @@
-"""The compact walk graph behind :mod:`spaces.routing` (built once per building graph).
+"""The compact walk graph behind :mod:`spaces.routing` (built once per state of a graph, by
+:func:`spaces.indexes.indexes_of`).
 
 Integer nodes for room centres, doors, stair/lift landings (one per storey a vertical element
 serves) and points on the spine of elongated spaces; per-storey shortest-distance tables from
@@ -10,11 +11,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import weakref
 
 import networkx as nx
 
-__all__ = ["LIFT_PENALTY_M", "MODES", "STAIR_FACTOR", "WalkIndex", "walk_index"]
+__all__ = ["LIFT_PENALTY_M", "MODES", "STAIR_FACTOR", "WalkIndex"]
 
 #: Metres added to a lift ride (waiting, boarding and leaving).
 LIFT_PENALTY_M = 10.0
@@ -25,11 +25,28 @@ _ELONGATED = 2.5
 MODES = {"transport": "lift", "lift": "lift", "ramp": "ramp"}
 
 
+def _storey_floors(graph: nx.MultiDiGraph, spaces: dict[str, dict]) -> dict[str, float]:
+    """Floor level of each storey: its lowest space floor, else its elevation."""
+    floor: dict[str, list[float]] = {}
+    for d in spaces.values():
+        if d.get("storey") and d.get("z_range"):
+            floor.setdefault(d["storey"], []).append(d["z_range"][0])
+    levels = {s: min(v) for s, v in floor.items()}
+    for n, d in graph.nodes(data=True):
+        if d.get("kind") == "storey" and n not in levels:
+            levels[n] = float(d.get("elevation") or 0.0)
+    return levels
+
+
 class WalkIndex:
-    """The compact walk graph of one building graph and its per-storey portal tables."""
+    """The compact walk graph of one building graph and its per-storey portal tables.
+
+    Built from the graph and independent of it afterwards (it keeps no reference to it); get
+    it with :func:`spaces.indexes.indexes_of` ``(graph).walk``, which rebuilds it when the
+    graph changes.
+    """
 
     def __init__(self, graph: nx.MultiDiGraph) -> None:
-        self.graph = graph
         self.pos: list[tuple[float, float, float]] = []
         self.owner: list[str] = []       # GlobalId of the space/door/vertical a node belongs to
         self.kind: list[str] = []        # centre | spine | door | landing
@@ -40,11 +57,13 @@ class WalkIndex:
         self.centre: dict[str, int] = {}
         self.door: dict[str, int] = {}
         self.of_owner: dict[str, list[int]] = {}
-        self._build()
+        self.floor: dict[str, float] = {}
+        self._build(graph)
         self.portals: dict[str, list[int]] = {}
         for i, edges in enumerate(self.adj):
             if any(self.part[j] != self.part[i] for j, _ in edges):
                 self.portals.setdefault(self.part[i], []).append(i)
+        self._storey_nodes: dict[str, frozenset] = {}
         self._tables: dict[tuple[int, frozenset], tuple[dict, dict]] = {}
         for portals in self.portals.values():  # the open building's tables, up front
             for portal in portals:
@@ -69,34 +88,39 @@ class WalkIndex:
         if mode is not None:
             self.mode[(a, b)] = self.mode[(b, a)] = mode
 
-    def _build(self) -> None:
-        g = self.graph
-        nodes = g.nodes
-        spaces = {n: d for n, d in nodes(data=True)
+    def _build(self, graph: nx.MultiDiGraph) -> None:
+        spaces = {n: d for n, d in graph.nodes(data=True)
                   if d.get("kind") == "space" and d.get("footprint") is not None}
-        floor: dict[str, list[float]] = {}
-        for d in spaces.values():
-            if d.get("storey") and d.get("z_range"):
-                floor.setdefault(d["storey"], []).append(d["z_range"][0])
-        self.floor = {s: (min(v) if v else 0.0) for s, v in floor.items()}
-        for n, d in nodes(data=True):
-            if d.get("kind") == "storey" and n not in self.floor:
-                self.floor[n] = float(d.get("elevation") or 0.0)
+        self.floor = _storey_floors(graph, spaces)
         attach: dict[str, list[tuple[int, float, float, float]]] = {}
 
         def link(space: str, node: int, extra: float = 0.0) -> None:
             attach.setdefault(space, []).append((node, *self.pos[node][:2], extra))
 
+        self._add_centres(spaces)
+        interior = self._add_doors(graph, spaces, link)
+        for n, d in graph.nodes(data=True):
+            if d.get("kind") == "stair":
+                self._add_vertical(graph, n, d, spaces, link)
+        self._join_open_plan(graph, spaces, interior)
+        for space, portals in attach.items():
+            self._attach(space, spaces[space], portals)
+
+    def _add_centres(self, spaces: dict[str, dict]) -> None:
+        """One node per space, at its centroid (a point inside it if the centroid is not)."""
         for n, d in spaces.items():
             fp = d["footprint"]
             c = fp.centroid if fp.contains(fp.centroid) else fp.representative_point()
             z = d["z_range"][0] if d.get("z_range") else self.floor.get(d.get("storey"), 0.0)
             self.centre[n] = self._node((c.x, c.y, z), n, "centre", d.get("storey"))
+
+    def _add_doors(self, graph: nx.MultiDiGraph, spaces: dict[str, dict], link) -> set[str]:
+        """One node per door that opens into a space; the spaces an interior door joins."""
         interior: set[str] = set()
-        for n, d in nodes(data=True):
+        for n, d in graph.nodes(data=True):
             if d.get("kind") != "door" or d.get("position") is None:
                 continue
-            sides = [v for _, v, k in g.out_edges(n, keys=True)
+            sides = [v for _, v, k in graph.out_edges(n, keys=True)
                      if k == "door_connects" and v in spaces]
             if not sides:
                 continue
@@ -109,26 +133,26 @@ class WalkIndex:
                 link(space, node)
             if len(sides) > 1:
                 interior.update(sides)
-        for n, d in nodes(data=True):
-            if d.get("kind") == "stair":
-                self._add_vertical(n, d, spaces, link)
-        for n, d in spaces.items():  # open-plan spaces without an interior door
+        return interior
+
+    def _join_open_plan(self, graph: nx.MultiDiGraph, spaces: dict[str, dict],
+                        interior: set[str]) -> None:
+        """Spaces without an interior door are open to the spaces they touch on their storey."""
+        for n, d in spaces.items():
             if n in interior:
                 continue
-            for _, v, k in g.out_edges(n, keys=True):
+            for _, v, k in graph.out_edges(n, keys=True):
                 if k == "adjacent" and v in spaces and spaces[v].get("storey") == d.get("storey"):
                     a, b = self.centre[n], self.centre[v]
                     if all(j != b for j, _ in self.adj[a]):
                         self._edge(a, b, math.dist(self.pos[a][:2], self.pos[b][:2]))
-        for space, portals in attach.items():
-            self._attach(space, spaces[space], portals)
 
-    def _add_vertical(self, n, d, spaces, link) -> None:
+    def _add_vertical(self, graph, n, d, spaces, link) -> None:
         if d.get("position") is None:
             return
         mode = MODES.get(str(d.get("vertical_kind") or "").lower(), "stair")
         by_storey: dict[str, list[str]] = {}
-        for _, v, k in self.graph.out_edges(n, keys=True):
+        for _, v, k in graph.out_edges(n, keys=True):
             if k == "stair_connects" and v in spaces:
                 by_storey.setdefault(spaces[v].get("storey") or "", []).append(v)
         x, y, _ = d["position"]
@@ -203,7 +227,7 @@ class WalkIndex:
 
     def table(self, portal: int, blocked: frozenset) -> tuple[dict, dict]:
         """Distances from a portal over its storey, for a set of blocked nodes (cached)."""
-        key = (portal, blocked & self._part_nodes(self.part[portal]) if blocked else blocked)
+        key = (portal, blocked & self._nodes_of(self.part[portal]) if blocked else blocked)
         found = self._tables.get(key)
         if found is None:
             if len(self._tables) > 50_000:
@@ -211,56 +235,74 @@ class WalkIndex:
             found = self._tables[key] = self.search(portal, key[1])
         return found
 
-    def _part_nodes(self, part: str) -> frozenset:
-        cache = self.__dict__.setdefault("_part_cache", {})
-        if part not in cache:
-            cache[part] = frozenset(i for i, p in enumerate(self.part) if p == part)
-        return cache[part]
+    def _nodes_of(self, part: str) -> frozenset:
+        """The walk nodes of one storey."""
+        found = self._storey_nodes.get(part)
+        if found is None:
+            found = self._storey_nodes[part] = frozenset(
+                i for i, p in enumerate(self.part) if p == part)
+        return found
 
     def shortest(self, a: int, b: int, blocked: frozenset, modes: frozenset) -> list[int]:
-        """Node path from ``a`` to ``b`` (empty if none)."""
-        best, plan = math.inf, None
+        """Node path from ``a`` to ``b`` (empty if none): the shorter of the walk inside the
+        storey (when both share one) and the walk over the portals (stairs, lifts)."""
+        best, direct = math.inf, None
         if self.part[a] == self.part[b]:
             dist, pred = self.search(a, blocked, b)
             if b in dist:
-                best, plan = dist[b], ("direct", pred)
+                best, direct = dist[b], pred
+        over_portals = self._search_portals(a, b, blocked, modes, best)
+        if over_portals is not None:
+            return self._portal_path(a, b, blocked, *over_portals)
+        return [] if direct is None else self._unwind(direct, b)[::-1]
+
+    def _search_portals(self, a: int, b: int, blocked: frozenset, modes: frozenset,
+                        best: float) -> tuple[int, dict] | None:
+        """Dijkstra over the portals from ``a``'s storey to ``b``'s: the last portal and the
+        predecessors, or ``None`` if no walk over them is shorter than ``best``."""
         starts = [p for p in self.portals.get(self.part[a], ()) if p not in blocked]
         goals = {p for p in self.portals.get(self.part[b], ()) if p not in blocked}
-        if starts and goals:
-            dist: dict[int, float] = {}
-            prev: dict[int, tuple[int, str]] = {}
-            heap = []
-            for p in starts:
-                d = self.table(p, blocked)[0].get(a)
-                if d is not None and d < dist.get(p, math.inf):
-                    dist[p], prev[p] = d, (-1, "start")
-                    heapq.heappush(heap, (d, p))
-            end = None
-            while heap:
-                d, u = heapq.heappop(heap)
-                if d > dist[u] or d >= best:
-                    continue
-                if u in goals:
-                    tail = self.table(u, blocked)[0].get(b)
-                    if tail is not None and d + tail < best:
-                        best, end = d + tail, u
-                for v, w in self.adj[u]:  # crossing edges
-                    if self.part[v] == self.part[u] or v in blocked:
-                        continue
-                    if self.mode.get((u, v), "stair") not in modes and (u, v) in self.mode:
-                        continue
-                    self._relax(heap, dist, prev, u, v, d + w, "cross")
-                table = self.table(u, blocked)[0]
-                for v in self.portals.get(self.part[u], ()):
-                    if v != u and v in table and v not in blocked:
-                        self._relax(heap, dist, prev, u, v, d + table[v], "inside")
-            if end is not None:
-                plan = ("portals", end, prev)
-        if plan is None:
-            return []
-        if plan[0] == "direct":
-            return self._unwind(plan[1], b)[::-1]
-        _, end, prev = plan
+        if not (starts and goals):
+            return None
+        dist: dict[int, float] = {}
+        prev: dict[int, tuple[int, str]] = {}
+        heap: list[tuple[float, int]] = []
+        for p in starts:
+            d = self.table(p, blocked)[0].get(a)
+            if d is not None:
+                self._relax(heap, dist, prev, -1, p, d, "start")
+        end = None
+        while heap:
+            d, u = heapq.heappop(heap)
+            if d > dist[u] or d >= best:
+                continue
+            if u in goals:
+                tail = self.table(u, blocked)[0].get(b)
+                if tail is not None and d + tail < best:
+                    best, end = d + tail, u
+            self._expand(heap, dist, prev, u, d, blocked, modes)
+        return None if end is None else (end, prev)
+
+    def _expand(self, heap, dist, prev, u: int, d: float, blocked: frozenset,
+                modes: frozenset) -> None:
+        """Relax the portals reached from portal ``u``: across storeys by its own edges (of an
+        allowed mode), inside its storey through the storey's table."""
+        for v, w in self.adj[u]:
+            if self.part[v] == self.part[u] or v in blocked:
+                continue
+            mode = self.mode.get((u, v))
+            if mode is not None and mode not in modes:
+                continue
+            self._relax(heap, dist, prev, u, v, d + w, "cross")
+        table = self.table(u, blocked)[0]
+        for v in self.portals.get(self.part[u], ()):
+            if v != u and v in table and v not in blocked:
+                self._relax(heap, dist, prev, u, v, d + table[v], "inside")
+
+    def _portal_path(self, a: int, b: int, blocked: frozenset, end: int,
+                     prev: dict[int, tuple[int, str]]) -> list[int]:
+        """The node path of a portal search: ``a`` to the first portal, portal to portal
+        (across, or through a storey's table), the last portal to ``b``."""
         hops, u = [], end
         while u != -1:
             hops.append(u)
@@ -295,16 +337,3 @@ class WalkIndex:
         if found is not None:
             return found
         return next(w for v, w in self.adj[a] if v == b)
-
-
-_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def walk_index(graph: nx.MultiDiGraph) -> WalkIndex:
-    """The walk graph of ``graph``, built on first use and cached per graph object (rebuilt
-    when its number of nodes changes; after other edits, build a new graph)."""
-    stamp = len(graph)  # O(1); counting edges would cost more than a query
-    found = _INDEXES.get(graph)
-    if found is None or found[0] != stamp:
-        found = _INDEXES[graph] = (stamp, WalkIndex(graph))
-    return found[1]

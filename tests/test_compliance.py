@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import subprocess
@@ -66,6 +67,35 @@ def test_under_used_open_offices_are_flagged(sample):
     _, _, _, _, report, cases = sample
     flagged = sorted(v.room for v in report.rooms if "under_used" in v.flags)
     assert flagged == cases["under_used_open_offices"]
+
+
+def test_open_plan_desks_are_counted_with_the_rule_sets_figure(sample):
+    from spaces.utilisation import utilisation
+
+    _, _, rooms, imported, report, cases = sample
+    rule_set = rule_set_for(SAMPLE_DATE)
+    roomy = dataclasses.replace(rule_set, open_plan_m2_per_desk=1000.0)
+    silent = dataclasses.replace(rule_set, open_plan_m2_per_desk=None)
+    dense = dataclasses.replace(rule_set, open_plan_m2_per_desk=4.5)
+
+    def flagged(rules):
+        judged = assess(rooms, imported, rules, day=SAMPLE_DATE)
+        return {v.room for v in judged.rooms if "under_used" in v.flags}
+    assert flagged(rule_set) == set(cases["under_used_open_offices"])
+    assert flagged(roomy) == set() == flagged(silent)
+    assert flagged(dense) >= set(cases["under_used_open_offices"])
+    open_plan = {r.name: r for r in rooms if r.is_office and r.is_open_plan}
+    assert open_plan
+
+    def desks(rules):
+        rows, _ = utilisation(rooms, imported, day=SAMPLE_DATE, rule_set=rules)
+        return {r.key: r.desks for r in rows if r.level == "room" and r.key in open_plan}
+    default = desks(None)  # the rule set in force on the day
+    assert default == {n: max(1, int((r.area_geometry or r.area_qto) // 9.0))
+                       for n, r in open_plan.items()}
+    assert desks(dense) == {n: max(1, int((r.area_geometry or r.area_qto) // 4.5))
+                            for n, r in open_plan.items()}
+    assert all(d == 1 for d in desks(roomy).values())
 
 
 def test_each_verdict_explains_itself(sample):

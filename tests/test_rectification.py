@@ -1,20 +1,27 @@
-"""The rectification report (XLSX, HTML, PDF) of the sample building."""
+"""The rectification policy (spaces.rectification) and its report (XLSX, HTML, PDF) of the
+sample building."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from twin.housing.report_files import (
-    ACTIONS,
+from spaces.allocations import Allocations, Person
+from spaces.choices import ACTIONS
+from spaces.compliance import ComplianceReport, PersonFinding, RoomVerdict
+from spaces.rectification import (
     DEADLINE_DAYS,
-    VERDICT_LABELS,
+    UNASSIGNED,
     action_items,
-    cjk_fonts,
     department_summary,
+    rectification_plan,
+)
+from twin.housing.report_files import (
+    VERDICT_LABELS,
+    cjk_fonts,
     render_verdict_plans,
     write_html,
     write_pdf,
@@ -37,7 +44,8 @@ def _storeys_judged(report) -> set[str]:
 
 
 def test_department_summary_adds_up_to_the_report(sample):
-    report, rows = sample["report"], department_summary(sample["report"], sample["allocations"])
+    report = sample["report"]
+    rows = [d.to_dict() for d in department_summary(report, sample["allocations"])]
     assert len({r["department"] for r in rows}) == len(rows)
     assert sum(r["offices"] for r in rows) == len(report.rooms)
     for verdict, count in _counts(report).items():
@@ -51,7 +59,7 @@ def test_department_summary_adds_up_to_the_report(sample):
 
 def test_every_finding_has_an_action_and_a_deadline(sample):
     report = sample["report"]
-    items = action_items(report, sample["allocations"])
+    items = [i.to_dict() for i in action_items(report, sample["allocations"])]
     judged = sum(v.verdict != "compliant" for v in report.rooms)
     flags = sum(len(v.flags) for v in report.rooms)
     assert len(items) == judged + flags + len(report.people)
@@ -60,6 +68,58 @@ def test_every_finding_has_an_action_and_a_deadline(sample):
         assert item["deadline"] == report.day + timedelta(days=DEADLINE_DAYS)
     kinds = Counter(i["finding"] for i in items)
     assert kinds["multiple_offices"] == 1 and kinds["not_reclaimed"] == 2
+
+
+def _verdict(room, verdict, occupants=(), excess=None, flags=()):
+    return RoomVerdict(f"gid-{room}", room, "1F", verdict, tuple(occupants), 12.0, 20.0,
+                       "geometry", {}, excess, None, f"why {room}", (), tuple(flags))
+
+
+def _person(pid, department):
+    return Person(pid, f"name {pid}", department, "市", False, "局(处)级以下", "active", None)
+
+
+def test_policy_on_a_small_report_departments_ties_and_unassigned_last():
+    people = {p.person_id: p for p in (_person("a", "财务处"), _person("b", "办公室"),
+                                       _person("c", "财务处"))}
+    allocations = Allocations(people=people)
+    report = ComplianceReport(day=date(2026, 3, 1), rule_set="cn-2014", rooms=[
+        _verdict("101", "over", ["a"], excess=8.0),
+        _verdict("102", "shared_over", ["a", "b"], excess=4.5),  # a tie: first by name
+        _verdict("103", "vacant", flags=["area_discrepancy"]),
+        _verdict("104", "compliant", ["c"], flags=["under_used"]),
+    ], people=[PersonFinding("b", "name b", "办公室", "multiple_offices", ("101", "102"),
+                             "holds 2 rooms")])
+    plan = rectification_plan(report, allocations, today=date(2026, 4, 10))
+    assert [d.department for d in plan.departments] == ["办公室", "财务处", UNASSIGNED]
+    office, finance, nobody = plan.departments
+    assert (office.offices, office.verdicts["shared_over"], office.excess_m2,
+            office.people_findings) == (1, 1, 4.5, 1)
+    assert (finance.offices, finance.over_standard, finance.excess_m2) == (2, 1, 8.0)
+    assert nobody.verdicts["vacant"] == 1 and nobody.over_standard == 0
+    assert [(a.department, a.subject, a.finding) for a in plan.actions] == [
+        ("办公室", "102", "shared_over"), ("办公室", "name b (b)", "multiple_offices"),
+        ("财务处", "101", "over"), ("财务处", "104", "under_used"),
+        (UNASSIGNED, "103", "vacant"), (UNASSIGNED, "103", "area_discrepancy")]
+    assert plan.deadline == date(2026, 5, 10) == plan.actions[0].deadline
+    assert {a.deadline for a in plan.actions} == {plan.deadline}
+    assert [a.about_person for a in plan.actions] == [False, True, False, False, False, False]
+    assert plan.actions[1].rooms == ("101", "102") and plan.actions[1].storey == ""
+    data = plan.to_dict()
+    assert data["issued"] == date(2026, 4, 10) and data["day"] == date(2026, 3, 1)
+    assert list(data["departments"][0])[:3] == ["department", "offices", "compliant"]
+    assert data["actions"][0]["action_en"] == ACTIONS["shared_over"][1]
+
+
+def test_plan_of_the_sample_is_its_departments_and_actions(sample):
+    report, allocations = sample["report"], sample["allocations"]
+    plan = rectification_plan(report, allocations)
+    assert plan.issued == report.day and plan.rule_set == report.rule_set
+    assert list(plan.departments) == department_summary(report, allocations)
+    assert list(plan.actions) == action_items(report, allocations)
+    later = rectification_plan(report, allocations, today=report.day + timedelta(days=5))
+    assert later.deadline == plan.deadline + timedelta(days=5)
+    assert [a.subject for a in later.actions] == [a.subject for a in plan.actions]
 
 
 def test_xlsx_has_its_sheets_one_row_per_room_and_numbers(sample, tmp_path):

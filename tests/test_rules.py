@@ -255,6 +255,26 @@ def test_custom_file_without_extends(tmp_path):
     assert [t.code for t in custom.tiers] == ["乡"] and custom.wc_max_m2 is None
 
 
+def test_open_plan_desk_area_is_a_field_of_the_rule_set(tmp_path):
+    from bim_models.sample.people import OPEN_PLAN_M2_PER_DESK
+
+    for rule_set in bundled_rule_sets().values():  # the sample generator plants cases with it
+        assert rule_set.open_plan_m2_per_desk == OPEN_PLAN_M2_PER_DESK == 9.0
+        assert rule_set.open_plan_desks(40.0) == 4 and rule_set.open_plan_desks(8.9) == 0
+    own = tmp_path / "own.toml"
+    own.write_text(CUSTOM.replace("tolerance_m2 = 1.0", "open_plan_m2_per_desk = 12"), "utf-8")
+    assert load_rule_set(own).open_plan_m2_per_desk == 12.0
+    assert load_rule_set(own).open_plan_desks(40.0) == 3
+    inherited = tmp_path / "inherited.toml"
+    inherited.write_text(CUSTOM, encoding="utf-8")
+    assert load_rule_set(inherited).open_plan_m2_per_desk == 9.0  # extends cn-2014
+    alone = tmp_path / "alone.toml"
+    ladder = 'rank_ladder = ["正科", "副科", "科员"]'
+    alone.write_text(CUSTOM.replace('extends = "cn-2014"', ladder), encoding="utf-8")
+    assert load_rule_set(alone).open_plan_m2_per_desk is None
+    assert load_rule_set(alone).open_plan_desks(40.0) is None
+
+
 @pytest.mark.parametrize(("change", "problem"), [
     ((", limit_m2 = 15", ""), "'limit_m2' is missing"),
     (("effective_from = 2016-01-01", 'effective_from = "2016-13-01"'), "must be a date"),
@@ -268,6 +288,8 @@ def test_custom_file_without_extends(tmp_path):
     (('source = "test"\n', ""), "'source' is missing"),
     (('key = "township_deputy"', 'key = "township_head"'), "two rows have the same key"),
     (("tolerance_m2 = 1.0", "tolerance_m2 = -1.0"), "tolerance_m2 must be ≥ 0"),
+    (("tolerance_m2 = 1.0", "open_plan_m2_per_desk = 0"), "open_plan_m2_per_desk must be > 0"),
+    (("tolerance_m2 = 1.0", 'open_plan_m2_per_desk = "9"'), "must be a number"),
     (("effective_from = 2016-01-01", "effective_from = 2016-01-01\neffective_to = 2015-01-01"),
      "before effective_from"),
 ])

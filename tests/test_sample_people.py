@@ -16,6 +16,7 @@ from bim_models.sample.equipment import plan_equipment
 from bim_models.sample.people import (
     ALLOCATION_COLUMNS,
     CASE_NAMES,
+    OPEN_PLAN_M2_PER_DESK,
     RECLAIM_DAYS,
     SAMPLE_DATE,
     allocation_row,
@@ -129,7 +130,8 @@ def test_open_offices_are_under_used(plan, rows, cases):
     assert sorted(r.number for r in open_plan) == cases["under_used_open_offices"]
     for room in open_plan:
         staff = _open_rows(rows, room.number)
-        assert room.area // 9 - 2 <= len(staff) <= room.area // 9 - 1
+        desks = room.area // OPEN_PLAN_M2_PER_DESK
+        assert desks - 2 <= len(staff) <= desks - 1
         assert {s.grade for s in staff} == {"局(处)级以下"}
 
 

@@ -20,15 +20,19 @@ from bim_models.sample.plan import EquipmentPlan, RoomPlan, SamplePlan
 from bim_models.sample.profiles import DEVICE_KINDS, PROFILE_EPOCH, Device, write_devices
 
 __all__ = [
-    "ALLOCATION_COLUMNS", "CASE_NAMES", "DEPARTMENTS", "ORGANISATION", "RECLAIM_DAYS",
-    "SAMPLE_DATE", "Assignment", "Device", "allocation_row", "plan_devices", "plan_people",
-    "room_capacity", "sample_cases", "write_allocations", "write_devices",
+    "ALLOCATION_COLUMNS", "CASE_NAMES", "DEPARTMENTS", "OPEN_PLAN_M2_PER_DESK", "ORGANISATION",
+    "RECLAIM_DAYS", "SAMPLE_DATE", "Assignment", "Device", "allocation_row", "plan_devices",
+    "plan_people", "room_capacity", "sample_cases", "write_allocations", "write_devices",
 ]
 
 #: The fixed "today" of the sample data (never the wall clock).
 SAMPLE_DATE = datetime.date(2026, 11, 1)
 #: Rooms of transferred or retired staff must be taken back within this many days (2017 rules).
 RECLAIM_DAYS = 31
+#: Floor area of one desk in an open-plan office, m²: the sample's own copy of the bundled rule
+#: sets' ``open_plan_m2_per_desk`` (bim_models may not import spaces; tests/test_rules.py checks
+#: that the two agree). Sizes the open-plan staff and plants the ``under_used`` cases.
+OPEN_PLAN_M2_PER_DESK = 9.0
 ORGANISATION = "市机关事务管理局"
 DEPARTMENTS = ("办公室", "综合处", "财务处", "人事处", "机关事务处", "信息中心", "法规处", "规划处")
 LEADERSHIP = "局领导"
@@ -96,12 +100,13 @@ def allocation_row(row: Assignment) -> list[str]:
 
 
 def room_capacity(room: RoomPlan) -> int:
-    """Design capacity, persons: planned occupants, 9 m² each in open plan, 2 m² in meetings."""
+    """Design capacity, persons: planned occupants, one per :data:`OPEN_PLAN_M2_PER_DESK` in
+    open plan, 2 m² each in meetings."""
     if room.use == "office":
         return max(1, len(room.grades))
     if room.use.startswith("meeting"):
         return max(1, int(room.area // 2))
-    return max(1, int(room.area // 9))
+    return max(1, int(room.area // OPEN_PLAN_M2_PER_DESK))
 
 
 class _Roster:
@@ -185,7 +190,8 @@ def plan_people(plan: SamplePlan, *, seed: int | None = None) -> list[Assignment
         if room.number in skip or room.use not in ("office", "open_office") and case is None:
             continue
         if room.use == "open_office":
-            grades = (STAFF,) * max(1, int(room.area // 9) - rng.choice((1, 2)))
+            grades = (STAFF,) * max(1, int(room.area // OPEN_PLAN_M2_PER_DESK)
+                                    - rng.choice((1, 2)))
         else:
             grades = room.grades or (STAFF,)
         dept = LEADERSHIP if room.variant in _LEADER_KEYS else depts[(room.storey, room.side)]
@@ -258,7 +264,8 @@ def sample_cases(plan: SamplePlan, assignments: Sequence[Assignment]) -> dict[st
             kind = "single" if len(occupants) == 1 else "shared"
             key = f"{kind}_{'over' if over else 'within'}" if occupants else "empty_offices"
             cases[key].add(room.number)
-            if room.use == "open_office" and 0 < len(occupants) < room.area // 9:
+            if room.use == "open_office" and \
+                    0 < len(occupants) < room.area // OPEN_PLAN_M2_PER_DESK:
                 cases["under_used_open_offices"].add(room.number)
         elif occupants and not ROOM_USES[room.use][1]:
             cases["non_office_use"].add(room.number)

@@ -1,0 +1,1 @@
+"""The bundled area-standard rule sets (TOML data read by :mod:`spaces.area_standards`)."""

@@ -2,7 +2,9 @@
 
 Each shows the counts per verdict and department, the judged rooms, the person findings and each
 finding's action and deadline; the PDF adds floor plans coloured by verdict. Its Chinese needs a
-CJK font (:func:`cjk_fonts`; Debian ``fonts-noto-cjk``), else it shows boxes.
+CJK font (:func:`cjk_fonts`; Debian ``fonts-noto-cjk``), else it shows boxes. Only the
+presentation lives here: departments, actions and deadlines are the policy of
+:mod:`spaces.rectification`.
 """
 
 from __future__ import annotations
@@ -12,120 +14,58 @@ import html
 import re
 import tempfile
 import warnings
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack, suppress
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bim_models.choices import colours_of, labels_of
+from spaces import choices
 from spaces.allocations import Allocations
-from spaces.compliance import VERDICTS, ComplianceReport, RoomVerdict
+from spaces.compliance import VERDICTS, ComplianceReport
+from spaces.rectification import (
+    ActionItem,
+    RectificationPlan,
+    department_of_room,
+    rectification_plan,
+)
 
-__all__ = ["ACTIONS", "DEADLINE_DAYS", "FINDING_LABELS", "UNASSIGNED", "VERDICT_COLOURS",
-           "VERDICT_LABELS", "action_items", "cjk_fonts", "department_summary",
-           "render_verdict_plans", "write_html", "write_pdf", "write_xlsx"]
+__all__ = ["VERDICT_COLOURS", "VERDICT_LABELS", "cjk_fonts", "render_verdict_plans",
+           "write_html", "write_pdf", "write_xlsx"]
 
-#: Verdict key -> (Chinese, English) label, in report order; ``VERDICT_COLOURS``: plan fills.
-VERDICT_LABELS = {"over": ("超标", "Over standard"), "shared_over": ("合用超标", "Shared over"),
-                  "vacant": ("空置", "Vacant"), "compliant": ("合规", "Compliant"),
-                  "not_office_space": ("非办公用房", "Not an office space")}
-VERDICT_COLOURS = {"over": "#f28c84", "shared_over": "#f8c179", "vacant": "#c8c8c8",
-                   "compliant": "#a6dcb2", "not_office_space": "#c9a8e2"}
+#: Verdict key -> (Chinese, English) label, in report order, and the plan fill of each:
+#: read from the one vocabulary (:mod:`spaces.choices`), as the browser and snapshots do.
+VERDICT_LABELS = labels_of(choices.VERDICTS)
+VERDICT_COLOURS = colours_of(choices.VERDICTS)
 #: Person findings and room flags -> (Chinese, English) label.
-FINDING_LABELS = {"multiple_offices": ("多处占用办公室", "Holds several offices"),
-                  "not_reclaimed": ("调离退休未腾退", "Not reclaimed after leaving"),
-                  "under_used": ("工位闲置", "Open-plan desks unused"),
-                  "area_discrepancy": ("面积不一致", "Area sources differ")}
-#: Finding (verdict, person finding or flag) -> (Chinese, English) action to take.
-ACTIONS = {"over": ("调整使用或腾退超标面积", "Reduce or re-allocate the excess area"),
-           "shared_over": ("调剂增加使用人员或调换房间", "Add occupants or move to a smaller room"),
-           "vacant": ("调剂使用", "Re-allocate the room"),
-           "not_office_space": ("恢复原用途或按程序变更用途", "Restore its use or re-designate it"),
-           "multiple_offices": ("腾退多余办公室", "Vacate the extra offices"),
-           "not_reclaimed": ("限期收回办公用房", "Take the room back"),
-           "under_used": ("调剂使用空余工位", "Re-allocate the spare desks"),
-           "area_discrepancy": ("核实面积、更新台账", "Verify the area, update the register")}
-#: Days to every deadline (one month; the two-month concurrent-post case is not modelled).
-DEADLINE_DAYS = 30
-#: The department of a room nobody holds.
-UNASSIGNED = "未分配"
-_PERSON = ("multiple_offices", "not_reclaimed")  # findings about people, not rooms
+_FINDING_LABELS = labels_of((*choices.PERSON_FINDINGS, *choices.ROOM_FLAGS))
 _CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
 _A4, _TOTAL, _TITLE = (8.27, 11.69), "合计 Total", "办公用房超标整改报告"
 
 
 def _label(key: str, lang: int | None = None) -> str:
-    zh, en = VERDICT_LABELS.get(key) or FINDING_LABELS.get(key) or (key, key)
+    zh, en = VERDICT_LABELS.get(key) or _FINDING_LABELS.get(key) or (key, key)
     return f"{zh} {en}" if lang is None else (zh, en)[lang]
 
 
-def _department(verdict: RoomVerdict, allocations: Allocations) -> str:
-    """The department most of a room's occupants belong to (ties: the first by name)."""
-    counts = Counter(allocations.people[p].department for p in verdict.occupants
-                     if p in allocations.people)
-    return min(counts, key=lambda d: (-counts[d], d)) if counts else UNASSIGNED
-
-
-def department_summary(report: ComplianceReport, allocations: Allocations) -> list[dict]:
-    """Per department (that of most of a room's occupants; :data:`UNASSIGNED`: nobody's).
-
-    Returns
-    -------
-    list of dict
-        Sorted by department, unassigned last; keys ``department``, ``offices``, each verdict of
-        :data:`spaces.compliance.VERDICTS`, ``over_standard``, ``excess_m2``, ``people_findings``.
-    """
-    rows: dict[str, dict] = {}
-    blank = {"offices": 0, **dict.fromkeys(VERDICTS, 0), "over_standard": 0, "excess_m2": 0.0,
-             "people_findings": 0}
-    for v in report.rooms:
-        r = rows.setdefault(d := _department(v, allocations), {"department": d, **blank})
-        r["offices"], r[v.verdict] = r["offices"] + 1, r[v.verdict] + 1
-        r["over_standard"] += v.verdict in ("over", "shared_over")
-        r["excess_m2"] = round(r["excess_m2"] + (v.excess_m2 or 0.0), 3)
-    for p in report.people:
-        rows.setdefault(p.department, {"department": p.department, **blank})["people_findings"] += 1
-    return sorted(rows.values(), key=lambda r: (r["department"] == UNASSIGNED, r["department"]))
-
-
-def action_items(report: ComplianceReport, allocations: Allocations) -> list[dict]:
-    """One item per finding: each verdict but compliant, each room flag, each person finding.
-
-    Returns
-    -------
-    list of dict
-        By department; keys ``department``, ``subject`` (room, or person with id), ``storey``
-        (``""``: a person), ``finding`` (a key of :data:`ACTIONS`), ``rooms``, ``basis``,
-        ``action``, ``action_en``, ``deadline`` (the day + :data:`DEADLINE_DAYS`).
-    """
-    found = [(_department(v, allocations), v.room, v.storey or "", kind, (v.room,), v.reason)
-             for v in report.rooms
-             for kind in [v.verdict] * (v.verdict != "compliant") + list(v.flags)]
-    found += [(p.department, f"{p.name} ({p.person_id})", "", p.kind, p.rooms, p.reason)
-              for p in report.people]
-    keys = ("department", "subject", "storey", "finding", "rooms", "basis")
-    return sorted(({**dict(zip(keys, f, strict=True)), "action": ACTIONS[f[3]][0], "action_en":
-                    ACTIONS[f[3]][1], "deadline": report.day + timedelta(DEADLINE_DAYS)}
-                   for f in found), key=lambda i: (i["department"] == UNASSIGNED, i["department"]))
-
-
-def _tables(report: ComplianceReport, allocations: Allocations) -> dict[str, tuple]:
+def _tables(report: ComplianceReport, allocations: Allocations,
+            plan: RectificationPlan) -> dict[str, tuple]:
     """``{name: (header, rows, widths)}``; areas stay floats, percentages fractions, dates."""
     from spaces.area_standards import bundled_rule_sets
 
-    groups, items = report.by_verdict(), action_items(report, allocations)
+    groups, items = report.by_verdict(), plan.actions
     rules = getattr(bundled_rule_sets().get(report.rule_set), "title", "—")
     verdicts = [[_label(k), len(g), round(sum((v.excess_m2 or 0.0 for v in g), 0.0), 3)]
                 for k, g in ((k, groups[k]) for k in VERDICT_LABELS)]
-    depts = [list(r.values()) for r in department_summary(report, allocations)]
+    depts = [list(d.to_dict().values()) for d in plan.departments]
     total = [[_TOTAL, *(round(sum(r[i] for r in rows), 3) for i in range(1, n))]
              for rows, n in ((verdicts, 3), (depts, len(VERDICTS) + 5))]
     return {
         "Particulars": (("项目 Item", "内容 Content"), [
             ("核查日期 Date", report.day), ("执行标准 Rule set", f"{rules} ({report.rule_set})"),
-            ("整改期限 Deadline", report.day + timedelta(DEADLINE_DAYS))], (26, 12)),
+            ("整改期限 Deadline", plan.deadline)], (26, 12)),
         "Verdicts": (("结论 Verdict", "房间 Rooms", "超标面积 m² over"), verdicts + total[:1],
                      (26, 12, 16)),
         "Departments": (("部门 Department", "房间 Offices", *(_label(k) for k in VERDICTS),
@@ -135,7 +75,8 @@ def _tables(report: ComplianceReport, allocations: Allocations) -> dict[str, tup
                    "使用人（职级）Occupants (grade)", "人数 People", "使用面积 Area m²",
                    "面积来源 Source", "标准 Limit m²", "超标 Excess m²", "超标比例 Excess %",
                    "提示 Flags", "依据 Reason"),
-                  [[v.room, v.storey or "", _department(v, allocations), _label(v.verdict),
+                  [[v.room, v.storey or "", department_of_room(v, allocations),
+                    _label(v.verdict),
                     "、".join(f"{p.name}（{p.grade}）" for p in map(allocations.people.get,
                                                                     v.occupants) if p),
                     len(v.occupants), v.area_used and round(v.area_used, 2), v.area_source or "",
@@ -144,15 +85,14 @@ def _tables(report: ComplianceReport, allocations: Allocations) -> dict[str, tup
                   (10, 8, 12, 18, 40, 8, 10, 10, 10, 10, 10, 22, 60)),
         "People": (("人员 Person", "部门 Department", "问题 Finding", "房间 Rooms", "依据 Reason",
                     "整改措施 Action", "截止日期 Deadline"),
-                   [[i["subject"], i["department"], _label(i["finding"]), "、".join(i["rooms"]),
-                     i["basis"], i["action"], i["deadline"]]
-                    for i in items if i["finding"] in _PERSON],
+                   [[i.subject, i.department, _label(i.finding), "、".join(i.rooms), i.basis,
+                     i.action, i.deadline] for i in items if i.about_person],
                    (20, 12, 30, 20, 50, 22, 12)),
         "Actions": (("序号 No.", "部门 Department", "对象 Subject", "楼层 Storey", "问题 Finding",
                      "整改措施 Action", "Action", "截止日期 Deadline", "依据 Basis",
                      "整改情况 Done"),
-                    [[n, i["department"], i["subject"], i["storey"], _label(i["finding"]),
-                      i["action"], i["action_en"], i["deadline"], i["basis"], ""]
+                    [[n, i.department, i.subject, i.storey, _label(i.finding), i.action,
+                      i.action_en, i.deadline, i.basis, ""]
                      for n, i in enumerate(items, 1)], (6, 12, 18, 8, 26, 24, 34, 12, 60, 14))}
 
 
@@ -177,7 +117,7 @@ def write_xlsx(report: ComplianceReport, allocations: Allocations, path: Path | 
                         "0.0%" if "%" in header[col - 1] else "0.00"
         ws.freeze_panes = ws.freeze_panes or f"A{top + 1}"
 
-    tables, wb = _tables(report, allocations), Workbook()
+    tables, wb = _tables(report, allocations, rectification_plan(report, allocations)), Workbook()
     wb.active.title = "Summary"
     put(wb.active, 1, *tables["Particulars"])
     put(wb.active, 6, *tables["Verdicts"])
@@ -217,7 +157,7 @@ def write_html(report: ComplianceReport, allocations: Allocations, path: Path | 
     plans : mapping of str to path, optional
         Storey name -> floor-plan PNG, e.g. from :func:`render_verdict_plans`.
     """
-    t = _tables(report, allocations)
+    t = _tables(report, allocations, rectification_plan(report, allocations))
     sections = [("汇总 Summary", "".join(_html_table(*t[n]) for n in (
         "Particulars", "Verdicts", "Departments")))] + [
         (title, _html_table(*t[name])) for name, title in (("Rooms", "房间 Rooms"), (
@@ -380,12 +320,12 @@ class _Pages:
             self.table(f"{storey} 问题房间 Findings on this storey", rows=rows, **table)
 
 
-def _finding_rows(report: ComplianceReport, allocations: Allocations, items: Sequence[dict],
-                  storey: str | None = None) -> list[Any]:
+def _finding_rows(report: ComplianceReport, allocations: Allocations,
+                  items: Sequence[ActionItem], storey: str | None = None) -> list[Any]:
     """Room findings (on ``storey``) under a heading per department; a room's actions joined."""
-    groups: dict[str, dict[str, list[dict]]] = {}  # items come sorted by department
-    for i in (i for i in items if i["finding"] not in _PERSON and storey in (None, i["storey"])):
-        groups.setdefault(i["department"], {}).setdefault(i["subject"], []).append(i)
+    groups: dict[str, dict[str, list[ActionItem]]] = {}  # items come sorted by department
+    for i in (i for i in items if not i.about_person and storey in (None, i.storey)):
+        groups.setdefault(i.department, {}).setdefault(i.subject, []).append(i)
     rooms, rows = {v.room: v for v in report.rooms}, []
     for department, todo in groups.items():
         rows.append(f"{department}（{len(todo)} 间 rooms）")
@@ -393,7 +333,7 @@ def _finding_rows(report: ComplianceReport, allocations: Allocations, items: Seq
                   "、".join(allocations.people[p].name for p in v.occupants) or "—"
                   if len(v.occupants) <= 2 else f"{len(v.occupants)} 人", v.area_used, v.limit_m2,
                   "" if v.excess_m2 is None else f"+{v.excess_m2:.1f} ({v.excess_pct:.0f}%)",
-                  "；\n".join(i["action"] for i in acts), acts[0]["deadline"])
+                  "；\n".join(i.action for i in acts), acts[0].deadline)
                  for v, acts in ((rooms[r], acts) for r, acts in todo.items())]
     return rows or ["无 None"] * (storey is None)
 
@@ -412,7 +352,8 @@ def write_pdf(report: ComplianceReport, allocations: Allocations, path: Path | s
 
     building = building or next((b.name for b in getattr(model, "buildings", {}).values()), None)
     (path := Path(path)).parent.mkdir(parents=True, exist_ok=True)
-    t, items = _tables(report, allocations), action_items(report, allocations)
+    plan = rectification_plan(report, allocations)
+    t, items = _tables(report, allocations, plan), plan.actions
     with _fonts(), PdfPages(path, metadata={"Title": _TITLE}) as pdf, \
             tempfile.TemporaryDirectory() as tmp:
         pages = _Pages(pdf, f"{organisation} · {_TITLE} · {report.day}")
