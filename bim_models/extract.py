@@ -7,6 +7,7 @@ The functions here take an ``ifcopenshell.file`` and return plain records from
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,35 +206,29 @@ def _zone(entity: ifcopenshell.entity_instance) -> ZoneRecord:
     return ZoneRecord(entity.GlobalId, _text(entity.Name), tuple(members))
 
 
-def _openings(model, scales: UnitScales, storey_of) -> dict[str, OpeningRecord]:
-    records: dict[str, OpeningRecord] = {}
-    for ifc_class, kind in (("IfcDoor", "door"), ("IfcWindow", "window")):
+def _identities(model, kinds: Iterable[tuple[str, str]],
+                storey_of) -> Iterator[tuple[ifcopenshell.entity_instance, dict[str, Any]]]:
+    """Each element of the ``(ifc_class, kind)`` classes with the fields every record shares."""
+    for ifc_class, kind in kinds:
         for e in by_type(model, ifc_class):
-            records[e.GlobalId] = OpeningRecord(
-                global_id=e.GlobalId,
-                ifc_class=e.is_a(),
-                kind=kind,
-                name=_text(e.Name),
-                storey=storey_of(e),
-                width=_scaled(e.OverallWidth, scales.length),
-                height=_scaled(e.OverallHeight, scales.length),
-            )
-    return records
+            yield e, {"global_id": e.GlobalId, "ifc_class": e.is_a(), "kind": kind,
+                      "name": _text(e.Name), "storey": storey_of(e)}
+
+
+def _openings(model, scales: UnitScales, storey_of) -> dict[str, OpeningRecord]:
+    kinds = (("IfcDoor", "door"), ("IfcWindow", "window"))
+    return {
+        e.GlobalId: OpeningRecord(**identity, width=_scaled(e.OverallWidth, scales.length),
+                                  height=_scaled(e.OverallHeight, scales.length))
+        for e, identity in _identities(model, kinds, storey_of)
+    }
 
 
 def _verticals(model, storey_of) -> dict[str, VerticalRecord]:
-    records: dict[str, VerticalRecord] = {}
-    for ifc_class, kind in VERTICAL_CLASSES.items():
-        for e in by_type(model, ifc_class):
-            records[e.GlobalId] = VerticalRecord(
-                global_id=e.GlobalId,
-                ifc_class=e.is_a(),
-                kind=kind,
-                name=_text(e.Name),
-                predefined_type=get_predefined_type(e),
-                storey=storey_of(e),
-            )
-    return records
+    return {
+        e.GlobalId: VerticalRecord(**identity, predefined_type=get_predefined_type(e))
+        for e, identity in _identities(model, VERTICAL_CLASSES.items(), storey_of)
+    }
 
 
 def _first(values: dict[str, Any], *keys: str) -> str | None:

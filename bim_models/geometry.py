@@ -8,7 +8,7 @@ for spaces, doors and vertical circulation, the footprint (the solid projected o
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import ifcopenshell
@@ -27,6 +27,7 @@ __all__ = [
     "compute_geometry",
     "geometry_settings",
     "get_geometry_targets",
+    "iterate_shapes",
 ]
 
 #: Coordinates of footprint triangles are snapped to this grid (metres) before the union,
@@ -37,17 +38,72 @@ FOOTPRINT_GRID = 1e-6
 ProgressCallback = Callable[[int, int], None]
 
 
-def geometry_settings() -> ifcopenshell.geom.settings:
-    """The iterator settings used for every geometry pass (and by the benchmark baseline).
+def geometry_settings(*, world_coords: bool = True,
+                      weld_vertices: bool = False) -> ifcopenshell.geom.settings:
+    """The iterator settings of a geometry pass (the defaults: this module and the benchmark).
+
+    Parameters
+    ----------
+    world_coords : bool, default True
+        ``True``: vertices in world coordinates. ``False``: vertices in the element's local
+        frame plus a placement matrix, so that mapped (type) geometry is shared between
+        instances (:mod:`bim_models.meshes`).
+    weld_vertices : bool, default False
+        Merge coincident vertices of a shape.
 
     Returns
     -------
     ifcopenshell.geom.settings
-        World coordinates, SI units, triangulated meshes.
+        SI units, triangulated meshes.
     """
     settings = ifcopenshell.geom.settings()
-    settings.set("use-world-coords", True)
+    settings.set("use-world-coords", world_coords)
+    if weld_vertices:
+        settings.set("weld-vertices", True)
     return settings
+
+
+def iterate_shapes(model: ifcopenshell.file, elements: list[ifcopenshell.entity_instance],
+                   settings: ifcopenshell.geom.settings, *, threads: int | None = None,
+                   progress: ProgressCallback | None = None) -> Iterator:
+    """Run the multi-core geometry iterator over ``elements`` and yield each shape.
+
+    Parameters
+    ----------
+    model : ifcopenshell.file
+        The open model.
+    elements : list of entity_instance
+        Products to triangulate (the iterator's ``include``); none: nothing is yielded.
+    settings : ifcopenshell.geom.settings
+        From :func:`geometry_settings`.
+    threads : int, optional
+        Iterator threads; defaults to the number of CPUs.
+    progress : callable, optional
+        ``progress(done, total)`` after each shape is handled by the caller, and
+        ``progress(total, total)`` once at the end (also when nothing was triangulated).
+
+    Yields
+    ------
+    ifcopenshell shape
+        With ``id``, ``guid``, ``geometry`` (``verts``, ``faces``, ``id``) and
+        ``transformation``. Elements whose geometry fails are left out by the iterator.
+    """
+    total = len(elements)
+    if elements:
+        iterator = ifcopenshell.geom.iterator(settings, model,
+                                              threads or multiprocessing.cpu_count(),
+                                              include=elements)
+        if iterator.initialize():
+            done = 0
+            while True:
+                yield iterator.get()
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+                if not iterator.next():
+                    break
+    if progress is not None:
+        progress(total, total)
 
 
 @dataclass
@@ -161,36 +217,21 @@ def compute_geometry(model: ifcopenshell.file, targets: GeometryTargets, *,
     dict of str to ElementGeometry
         Keyed by record GlobalId; records whose geometry failed or is absent are missing.
     """
-    total = len(targets.elements)
-    if total == 0:
+    if not targets.elements:
         return {}
-    iterator = ifcopenshell.geom.iterator(
-        geometry_settings(), model, threads or multiprocessing.cpu_count(),
-        include=targets.elements,
-    )
     lows: dict[str, list[np.ndarray]] = {}
     highs: dict[str, list[np.ndarray]] = {}
     triangles: dict[str, list[np.ndarray]] = {}
-    done = 0
-    if iterator.initialize():
-        while True:
-            shape = iterator.get()
-            record_id = targets.owner.get(shape.guid)
-            vertices = np.asarray(shape.geometry.verts, dtype=np.float64).reshape(-1, 3)
-            if record_id is not None and len(vertices):
-                lows.setdefault(record_id, []).append(vertices.min(axis=0))
-                highs.setdefault(record_id, []).append(vertices.max(axis=0))
-                if record_id in targets.footprint:
-                    faces = np.asarray(shape.geometry.faces, dtype=np.int64).reshape(-1, 3)
-                    triangles.setdefault(record_id, []).append(
-                        _flat_triangles(vertices, faces))
-            done += 1
-            if progress is not None:
-                progress(done, total)
-            if not iterator.next():
-                break
-    if progress is not None:
-        progress(total, total)
+    for shape in iterate_shapes(model, targets.elements, geometry_settings(), threads=threads,
+                                progress=progress):
+        record_id = targets.owner.get(shape.guid)
+        vertices = np.asarray(shape.geometry.verts, dtype=np.float64).reshape(-1, 3)
+        if record_id is not None and len(vertices):
+            lows.setdefault(record_id, []).append(vertices.min(axis=0))
+            highs.setdefault(record_id, []).append(vertices.max(axis=0))
+            if record_id in targets.footprint:
+                faces = np.asarray(shape.geometry.faces, dtype=np.int64).reshape(-1, 3)
+                triangles.setdefault(record_id, []).append(_flat_triangles(vertices, faces))
     result: dict[str, ElementGeometry] = {}
     for record_id, low_list in lows.items():
         low = np.min(low_list, axis=0)

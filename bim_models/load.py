@@ -7,7 +7,6 @@ caches the result on disk (see :mod:`bim_models.cache`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import zipfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import ifcopenshell
 
 from bim_models import cache as model_cache
+from bim_models.cache import file_sha256
 from bim_models.errors import ModelLoadError, UnsupportedSchemaError
 from bim_models.extract import get_unit_scales, read_records
 from bim_models.geometry import (
@@ -31,15 +31,6 @@ _SPF_MAGIC = b"ISO-10303-21;"
 _SPF_TRAILER = b"END-ISO-10303-21;"
 _ZIP_MAGIC = b"PK\x03\x04"
 _LOG_PREFIX = re.compile(r"^\[error\] (\[[^\]]*\] )*")
-
-
-def file_sha256(path: Path | str) -> str:
-    """SHA-256 of a file's bytes, as hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_spf_bytes(path: Path, head: bytes, tail: bytes) -> None:
@@ -235,6 +226,7 @@ def load_model(path: Path | str, *, use_cache: bool = True, cache_dir: Path | st
     Returns
     -------
     BuildingModel
+        From the cache (its ``source`` set to ``path``) or parsed by :func:`parse_model`.
 
     Raises
     ------

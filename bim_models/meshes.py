@@ -20,18 +20,17 @@ Units and axes: metres (the iterator converts to SI), Z up, the model's world co
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ifcopenshell
-import ifcopenshell.geom
 import ifcopenshell.util.placement as placement_util
 import numpy as np
 
 from bim_models import cache as model_cache
 from bim_models.extract import get_unit_scales
+from bim_models.geometry import ProgressCallback, geometry_settings, iterate_shapes
 from bim_models.load import file_sha256, open_ifc
 from bim_models.relations import RelationIndex
 from bim_models.schema import by_type, normalise_schema
@@ -58,8 +57,6 @@ BODY_IDENTIFIERS = ("Body", "Facetation", "Mesh", None)
 _NOT_DRAWN = ("IfcFeatureElementSubtraction", "IfcAnnotation", "IfcGrid", "IfcVirtualElement",
               "IfcBuildingStorey", "IfcBuilding", "IfcProject")
 _THREE_D = ("Model", "Body", "Facetation")
-
-ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,13 +246,6 @@ def _space_of(relations: RelationIndex, entity: ifcopenshell.entity_instance) ->
     return None
 
 
-def _settings() -> ifcopenshell.geom.settings:
-    settings = ifcopenshell.geom.settings()
-    settings.set("use-world-coords", False)  # local frames + placements: shared geometry
-    settings.set("weld-vertices", True)
-    return settings
-
-
 def read_meshes(path: Path | str, *, sha256: str | None = None, threads: int | None = None,
                 progress: ProgressCallback | None = None) -> MeshSet:
     """Triangulate every drawn product of ``path`` without touching the cache.
@@ -284,28 +274,15 @@ def read_meshes(path: Path | str, *, sha256: str | None = None, threads: int | N
     products = _drawn_products(model)
     relations = RelationIndex(model)
     by_id = {p.id(): p for p in products}
-    total = len(products)
     geometries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     elements: list[ElementMesh] = []
-    done = 0
-    if products:
-        iterator = ifcopenshell.geom.iterator(_settings(), model,
-                                              threads or multiprocessing.cpu_count(),
-                                              include=products)
-        if iterator.initialize():
-            while True:
-                shape = iterator.get()
-                product = by_id.get(shape.id) or model.by_id(shape.id)
-                record = _element(shape, product, relations, geometries)
-                if record is not None:
-                    elements.append(record)
-                done += 1
-                if progress is not None:
-                    progress(done, total)
-                if not iterator.next():
-                    break
-    if progress is not None:
-        progress(total, total)
+    # Local frames + placements: mapped (type) geometry comes once, shared by its instances.
+    settings = geometry_settings(world_coords=False, weld_vertices=True)
+    for shape in iterate_shapes(model, products, settings, threads=threads, progress=progress):
+        product = by_id.get(shape.id) or model.by_id(shape.id)
+        record = _element(shape, product, relations, geometries)
+        if record is not None:
+            elements.append(record)
     made = {e.global_id for e in elements}
     failed = tuple(sorted(p.GlobalId for p in products if p.GlobalId not in made))
     return MeshSet(sha256=sha256 or file_sha256(path), source=str(path),
@@ -363,11 +340,13 @@ def load_meshes(path: Path | str, *, cache_dir: Path | str | None = None,
     Returns
     -------
     MeshSet
+        The cached set when one of this file's SHA-256 and :data:`MESH_VERSION` is stored,
+        else :func:`read_meshes`' (then stored).
 
     Raises
     ------
     ModelLoadError
-        The file is missing, not IFC, truncated, refused or of an unsupported schema.
+        As :func:`read_meshes`.
 
     Examples
     --------

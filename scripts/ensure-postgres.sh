@@ -4,18 +4,16 @@
 # The tests start their own throw-away server (tests/pg_server.py: initdb in a temporary
 # directory, listening on 127.0.0.1 only); they never use a system cluster or service. This
 # script only provides the binaries: when none is found it installs Debian's `postgresql`
-# package non-interactively (apt-get, through sudo when not root). Before installing, it adds a
-# postgresql-common drop-in (create_main_cluster = false) so that the package does not create
-# nor start its own "main" cluster on port 5432: nothing needs to run besides the tests' server.
+# package non-interactively (apt-get, through sudo when not root: scripts/deb-lib.sh). Before
+# installing, it adds a postgresql-common drop-in (create_main_cluster = false) so that the
+# package does not create nor start its own "main" cluster on port 5432: nothing needs to run
+# besides the tests' server.
 #
 # Idempotent and silent when the binaries are already there. On failure it prints one line
 # starting with "ensure-postgres:" (after apt's output, if apt failed) and exits non-zero.
 set -euo pipefail
-
-fail() {
-    echo "ensure-postgres: $*" >&2
-    exit 1
-}
+deb_who=ensure-postgres
+source "$(dirname "${BASH_SOURCE[0]}")/deb-lib.sh"
 
 # The same places tests/pg_server.py looks in: `pg_config --bindir`, then Debian's
 # /usr/lib/postgresql/<version>/bin.
@@ -52,13 +50,8 @@ command -v apt-get >/dev/null 2>&1 ||
     fail "no PostgreSQL server (initdb, postgres) found and no apt-get to install it:" \
         "install the PostgreSQL server (Debian package 'postgresql') by hand"
 
-as_root=()
-if [[ "$(id -u)" -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 ||
-        fail "no PostgreSQL server found; installing Debian's 'postgresql' package needs root" \
-            "and sudo is not available: run 'apt-get install postgresql' as root"
-    as_root=(sudo)
-fi
+deb_need_root "no PostgreSQL server found; installing Debian's 'postgresql' package needs root" \
+    "and sudo is not available: run 'apt-get install postgresql' as root"
 
 echo "ensure-postgres: installing Debian's postgresql package (server binaries for the tests)" >&2
 
@@ -67,28 +60,21 @@ echo "ensure-postgres: installing Debian's postgresql package (server binaries f
 dropin_dir=/etc/postgresql-common/createcluster.d
 dropin="$dropin_dir/00-no-main-cluster.conf"
 if [[ ! -e "$dropin" ]]; then
-    "${as_root[@]}" mkdir -p "$dropin_dir" ||
+    "${deb_as_root[@]}" mkdir -p "$dropin_dir" ||
         fail "could not create $dropin_dir"
     printf '%s\n' \
         "# Written by scripts/ensure-postgres.sh (facility twin): its tests start their own" \
         "# PostgreSQL server and need no system cluster. Delete this file to get the usual" \
         "# 'main' cluster with the next PostgreSQL version installed (or run pg_createcluster)." \
         "create_main_cluster = false" |
-        "${as_root[@]}" tee "$dropin" >/dev/null ||
+        "${deb_as_root[@]}" tee "$dropin" >/dev/null ||
         fail "could not write $dropin"
 fi
 
-log=$(mktemp "${TMPDIR:-/tmp}/ensure-postgres.XXXXXX")
-trap 'rm -f "$log"' EXIT
-apt_opts=(-q -o DPkg::Lock::Timeout=300)
-if ! "${as_root[@]}" apt-get "${apt_opts[@]}" update >"$log" 2>&1; then
-    tail -n 20 "$log" >&2
-    fail "'apt-get update' failed (see above): cannot install Debian's postgresql package"
-fi
-if ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get "${apt_opts[@]}" install -y --no-install-recommends postgresql >"$log" 2>&1; then
-    tail -n 20 "$log" >&2
-    fail "'apt-get install postgresql' failed (see above): no PostgreSQL server for the tests"
+if ! deb_install postgresql; then
+    [[ "$deb_failed_step" == update ]] &&
+        fail "$deb_failure: cannot install Debian's postgresql package"
+    fail "$deb_failure: no PostgreSQL server for the tests"
 fi
 
 have_server ||

@@ -10,11 +10,17 @@ SCHEMAS = ("IFC2X3", "IFC4", "IFC4X3")
 UNITS = ("m", "mm")
 
 
+def _written(model, folder: Path, name: str) -> Path:
+    """Write ``model`` to ``folder / name``; return the path."""
+    path = folder / name
+    model.write(str(path))
+    return path
+
+
 def write_two_room(folder: Path, schema: str, unit: str) -> Path:
     """Write the two-room model in ``schema`` and length ``unit``; return its path."""
-    path = folder / f"two-room-{schema}-{unit}.ifc"
-    authoring.build_two_room_model(schema=schema, length_unit=unit).write(str(path))
-    return path
+    return _written(authoring.build_two_room_model(schema=schema, length_unit=unit), folder,
+                    f"two-room-{schema}-{unit}.ifc")
 
 
 def write_without_spaces(folder: Path, schema: str) -> Path:
@@ -23,9 +29,7 @@ def write_without_spaces(folder: Path, schema: str) -> Path:
     storey = authoring.add_storey(model, name="Plant", elevation=0.0)
     authoring.add_element(model, ifc_class="IfcAirTerminal", name="T-1", storey=storey,
                           x=1.0, y=1.0, z=2.5)
-    path = folder / f"no-spaces-{schema}.ifc"
-    model.write(str(path))
-    return path
+    return _written(model, folder, f"no-spaces-{schema}.ifc")
 
 
 def write_space_without_geometry(folder: Path, schema: str) -> Path:
@@ -35,9 +39,7 @@ def write_space_without_geometry(folder: Path, schema: str) -> Path:
     space = authoring.add_space(model, storey=storey, name="S1", x=0, y=0, width=4, depth=3,
                                 net_area=11.5)
     space.Representation = None
-    path = folder / f"no-geometry-{schema}.ifc"
-    model.write(str(path))
-    return path
+    return _written(model, folder, f"no-geometry-{schema}.ifc")
 
 
 def write_with_lift(folder: Path, schema: str) -> Path:
@@ -49,6 +51,4 @@ def write_with_lift(folder: Path, schema: str) -> Path:
         authoring.add_space(model, storey=storey, name=name, x=0, y=0, width=6, depth=4)
     authoring.add_element(model, ifc_class="IfcTransportElement", name="Lift-1", storey=ground,
                           x=5.0, y=2.0, z=3.5, size=(1.6, 1.6, 7.0))
-    path = folder / f"lift-{schema}.ifc"
-    model.write(str(path))
-    return path
+    return _written(model, folder, f"lift-{schema}.ifc")

@@ -11,11 +11,15 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
+from http_helpers import (
+    http_get_bytes,
+    http_get_json,
+    http_post_json,
+    http_sign_in,
+    wait_until_healthy,
+)
 from ports import free_port
 
 __all__ = [
@@ -113,18 +117,9 @@ class LiveServer:
             [sys.executable, "-m", "uvicorn", "twin.api.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited: {self._log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/health", timeout=5) as answer:
-                    if answer.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        raise AssertionError("the server did not answer in time")
+        wait_until_healthy(f"{self.base}/health", self.process, timeout=timeout,
+                           exit_output=lambda: self._log.read_text()[-2000:])
+        return self
 
     def stop(self) -> None:
         """Terminate the server (kill it if it does not stop within 20 s)."""
@@ -138,47 +133,20 @@ class LiveServer:
 
     def token(self, username: str, password: str) -> str:
         """A bearer token for a user."""
-        request = urllib.request.Request(
-            f"{self.base}/auth/token",
-            data=json.dumps({"username": username, "password": password}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read())["access_token"]
+        return http_sign_in(self.base, username, password, timeout=30)
 
     def get_json(self, path: str, token: str | None = None) -> tuple[int, object]:
         """GET a JSON document: (status, body)."""
-        request = urllib.request.Request(f"{self.base}{path}")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return http_get_json(f"{self.base}{path}", token, timeout=120)
 
     def post_json(self, path: str, body: object, token: str | None = None
                   ) -> tuple[int, object]:
         """POST a JSON document: (status, body)."""
-        request = urllib.request.Request(f"{self.base}{path}", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=120) as answer:
-                return answer.status, json.loads(answer.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return http_post_json(f"{self.base}{path}", body, token, timeout=120)
 
     def get_bytes(self, path: str, token: str | None = None) -> bytes:
         """GET raw content (AssertionError with the error body on a non-2xx answer)."""
-        request = urllib.request.Request(f"{self.base}{path}")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=600) as answer:
-                return answer.read()
-        except urllib.error.HTTPError as error:
-            raise AssertionError(f"GET {path}: HTTP {error.code} {error.read()[:500]!r}") from None
+        return http_get_bytes(f"{self.base}{path}", token, timeout=600)
 
 
 def open_viewer(page, server: LiveServer, token: str, *, building: int | None = None,

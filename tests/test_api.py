@@ -6,6 +6,7 @@ import pytest
 from authored import write_two_room
 from conftest import SHARED_IFC, TRUTH
 from fastapi.testclient import TestClient
+from http_helpers import auth, bearer, sign_in, sign_in_all
 
 from twin.api import create_app
 from twin.core.settings import Settings
@@ -32,16 +33,7 @@ def client(settings):
 
 @pytest.fixture(scope="module")
 def tokens(client) -> dict[str, str]:
-    result = {}
-    for username, (_role, password) in DEMO_USERS.items():
-        response = client.post("/auth/token", json={"username": username, "password": password})
-        assert response.status_code == 200, response.text
-        result[username] = response.json()["access_token"]
-    return result
-
-
-def auth(tokens, user):
-    return {"Authorization": f"Bearer {tokens[user]}"}
+    return sign_in_all(client)
 
 
 @pytest.fixture(scope="module")
@@ -310,9 +302,7 @@ def test_parse_limits_refuse_the_file_and_keep_the_server(tmp_path, limits, mess
             accounts.add_user(session, username="admin", password=admin_password,
                               role="admin")
         database.dispose()
-        token = local.post("/auth/token", json={"username": "admin",
-                                                "password": admin_password}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        headers = bearer(sign_in(local, "admin", admin_password))
         with open(SHARED_IFC / "duplex.ifc", "rb") as stream:
             response = local.post("/buildings", data={"name": "duplex"},
                                   files={"file": ("duplex.ifc", stream)}, headers=headers)

@@ -7,10 +7,11 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from http_helpers import bearer as _auth
+from http_helpers import sign_in_all
 from starlette.websockets import WebSocketDisconnect
 
 from twin.api import create_app
-from twin.demo import DEMO_USERS
 
 
 @pytest.fixture(scope="module")
@@ -18,15 +19,7 @@ def setup(demo_copy):
     settings, state = demo_copy
     settings = settings.model_copy(update={"ingest_max_mb": 1})
     with TestClient(create_app(settings)) as client:
-        tokens = {}
-        for name, (_role, password) in DEMO_USERS.items():
-            response = client.post("/auth/token", json={"username": name, "password": password})
-            tokens[name] = response.json()["access_token"]
-        yield client, tokens, state.building_id
-
-
-def _auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+        yield client, sign_in_all(client), state.building_id
 
 
 def _devices(client, tokens, building, kind):
@@ -207,3 +200,47 @@ def test_simulator_endpoints_say_when_it_is_not_running(setup):
     client, tokens, _building = setup
     response = client.get("/simulator", headers=_auth(tokens["maintenance"]))
     assert response.status_code == 409 and "TWIN_SIMULATE" in response.json()["error"]["message"]
+
+
+_IOT_PATHS = ("/ingest", "/simulator", "/buildings/{building_id}/devices",
+              "/buildings/{building_id}/state", "/buildings/{building_id}/dead-letters",
+              "/readings")
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_every_readings_and_simulator_answer_has_a_typed_schema(setup):
+    client, _tokens, _building = setup
+    spec = client.get("/openapi.json").json()
+    components = spec.get("components", {}).get("schemas", {})
+    checked, untyped = [], []
+    for path, operations in spec["paths"].items():
+        if not any(path.startswith(p) or (p == "/readings" and path.endswith(p))
+                   for p in _IOT_PATHS):
+            continue
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if not status.startswith("2"):
+                    continue
+                checked.append(f"{method.upper()} {path} {status}")
+                content = response.get("content")
+                if content is None:  # no body at all: only "204 No Content" may say so
+                    if status != "204":
+                        untyped.append(f"{method.upper()} {path} {status}: no content")
+                    continue
+                for media, body in content.items():
+                    schema = _resolve(body.get("schema", {}), components)
+                    streamed = schema.get("format") == "binary" or media.startswith(
+                        ("application/octet-stream", "text/event-stream", "image/"))
+                    if not streamed and not ({"properties", "items"} & set(schema)):
+                        untyped.append(f"{method.upper()} {path} {status} {media}")
+    assert len(checked) >= 12  # devices x4, readings, ingest, dead letters, state x2, sim x3
+    assert untyped == []
+    ingest = spec["paths"]["/ingest"]["post"]
+    assert _resolve(ingest["responses"]["200"]["content"]["application/json"]["schema"],
+                    components)["properties"]["rejected_by_reason"]
+    assert "text/csv" in ingest["requestBody"]["content"]

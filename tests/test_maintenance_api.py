@@ -8,10 +8,11 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from http_helpers import auth as _auth
+from http_helpers import sign_in_all
 
 from bim_models.sample.profiles import Fault
 from twin.api import create_app
-from twin.demo import DEMO_USERS
 from twin.iot.runtime import load_fault_templates, simulated_devices
 from twin.iot.simulator import Simulator
 
@@ -20,10 +21,7 @@ from twin.iot.simulator import Simulator
 def setup(demo_copy):
     settings, state = demo_copy
     with TestClient(create_app(settings)) as client:
-        tokens = {}
-        for name, (_role, password) in DEMO_USERS.items():
-            response = client.post("/auth/token", json={"username": name, "password": password})
-            tokens[name] = response.json()["access_token"]
+        tokens = sign_in_all(client)
         app = client.app
         # three hours of the sample's readings, the last two with AHU-02 failed
         now = time.time()
@@ -41,10 +39,6 @@ def setup(demo_copy):
             app.state.ingestor.ingest(items[i:i + 5000], source="simulator")
         app.state.maintenance.drain()
         yield client, tokens, state.building_id, template, notices
-
-
-def _auth(tokens, user):
-    return {"Authorization": f"Bearer {tokens[user]}"}
 
 
 def _ahu(client, tokens, building):

@@ -14,6 +14,7 @@ import pytest
 import trimesh
 from conftest import SHARED_IFC
 from fastapi.testclient import TestClient
+from http_helpers import bearer, sign_in_all
 
 from bim_models import load_model
 from bim_models.meshes import MESH_VERSION, body_product_ids, load_meshes
@@ -253,12 +254,7 @@ def api(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("scene-api"), parse_timeout_s=120)
     prepare_demo(settings)
     with TestClient(create_app(settings)) as client:
-        tokens = {}
-        for username, (_role, password) in DEMO_USERS.items():
-            response = client.post("/auth/token",
-                                   json={"username": username, "password": password})
-            assert response.status_code == 200, response.text
-            tokens[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        tokens = {user: bearer(token) for user, token in sign_in_all(client).items()}
         yield client, tokens, settings
 
 

@@ -7,38 +7,10 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
+from http_helpers import http_get_json, http_post_json, http_sign_in, wait_until_healthy
 from ports import free_port
-
-from twin.demo import DEMO_USERS
-
-
-def _get(url: str, token: str | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def _wait_for(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited: {process.stderr.read()}")
-        try:
-            if _get(url)[0] == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    raise AssertionError("the server did not answer in time")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +26,7 @@ def demo_server(tmp_path_factory):
                                text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base}/health", process)
+        wait_until_healthy(f"{base}/health", process, exit_output=process.stderr.read)
         yield base, data
     finally:
         process.terminate()
@@ -64,34 +36,14 @@ def demo_server(tmp_path_factory):
             process.kill()
 
 
-def _token(base: str, username: str) -> str:
-    _role, password = DEMO_USERS[username]
-    request = urllib.request.Request(
-        f"{base}/auth/token", data=json.dumps({"username": username,
-                                               "password": password}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["access_token"]
-
-
-def _post(url: str, body: dict, token: str) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def test_demo_serves_the_sample_building_on_loopback(demo_server):
     base, data = demo_server
-    token = _token(base, "viewer")
-    status, spaces = _get(f"{base}/buildings/1/spaces?limit=1", token)
+    token = http_sign_in(base, "viewer")
+    status, spaces = http_get_json(f"{base}/buildings/1/spaces?limit=1", token)
     assert status == 200 and spaces["total"] == 133
-    status, equipment = _get(f"{base}/buildings/1/equipment?limit=1", token)
+    status, equipment = http_get_json(f"{base}/buildings/1/equipment?limit=1", token)
     assert status == 200 and equipment["total"] == 642
-    status, body = _get(f"{base}/buildings/1/spaces")
+    status, body = http_get_json(f"{base}/buildings/1/spaces")
     assert status == 401 and body["error"]["code"] == "unauthorized"
     assert (data / "twin.db").is_file()
 
@@ -100,12 +52,12 @@ def test_demo_readings_move_through_the_api_and_the_push_stream(demo_server):
     from websockets.sync.client import connect
 
     base, _data = demo_server
-    token = _token(base, "manager")
-    _status, devices = _get(f"{base}/buildings/1/devices?kind=temperature", token)
+    token = http_sign_in(base, "manager")
+    _status, devices = http_get_json(f"{base}/buildings/1/devices?kind=temperature", token)
     rooms = {d["space"] for d in devices}
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # the 2 h backfill first
-        status, live = _get(f"{base}/buildings/1/state/spaces?kind=temperature", token)
+        status, live = http_get_json(f"{base}/buildings/1/state/spaces?kind=temperature", token)
         if status == 200 and set(live["spaces"]) == rooms:
             break
         time.sleep(0.5)
@@ -118,7 +70,7 @@ def test_demo_readings_move_through_the_api_and_the_push_stream(demo_server):
         messages = [json.loads(ws.recv(timeout=30)) for _ in range(20)]
     assert all(m["type"] == "state" and m["kind"] == "temperature" for m in messages)
     assert len({m["device"] for m in messages}) > 1
-    _status, later = _get(f"{base}/buildings/1/state/spaces?kind=temperature", token)
+    _status, later = http_get_json(f"{base}/buildings/1/state/spaces?kind=temperature", token)
     newest = max(v["last_updated"] for v in later["spaces"].values())
     assert newest > max(v["last_updated"] for v in live["spaces"].values())
 
@@ -127,15 +79,16 @@ def test_demo_fault_injection_reaches_the_stream(demo_server):
     from websockets.sync.client import connect
 
     base, _data = demo_server
-    token = _token(base, "maintenance")
-    status, sim = _get(f"{base}/simulator", token)
+    token = http_sign_in(base, "maintenance")
+    status, sim = http_get_json(f"{base}/simulator", token)
     assert status == 200, sim
     assert sim["devices"] > 300 and "AHU-02" in sim["ahu_failure_targets"]
     ws_url = base.replace("http", "ws") + f"/buildings/1/stream?token={token}&kind=fault_code"
     with connect(ws_url, open_timeout=10) as ws:
         ws.recv(timeout=10)
-        status, fault = _post(f"{base}/simulator/faults",
-                              {"kind": "ahu_failure", "target": "AHU-02", "minutes": 30}, token)
+        status, fault = http_post_json(
+            f"{base}/simulator/faults",
+            {"kind": "ahu_failure", "target": "AHU-02", "minutes": 30}, token)
         assert status == 201 and fault["params"]["devices"]
         deadline = time.monotonic() + 30
         seen = None
@@ -147,20 +100,20 @@ def test_demo_fault_injection_reaches_the_stream(demo_server):
                 break
     assert seen is not None, "the failed AHU's fault code never went to 1"
     # one alarm on the AHU (its other alarms grouped under it), a work order, a route to it
-    _status, equipment = _get(f"{base}/buildings/1/equipment?ifc_class=IfcUnitaryEquipment",
-                              token)
+    _status, equipment = http_get_json(
+        f"{base}/buildings/1/equipment?ifc_class=IfcUnitaryEquipment", token)
     ahu = next(e["global_id"] for e in equipment["items"] if e["name"] == "AHU-02")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        _status, alarms = _get(f"{base}/buildings/1/alarms", token)
+        _status, alarms = http_get_json(f"{base}/buildings/1/alarms", token)
         if any(a["source"] == ahu for a in alarms):
             break
         time.sleep(0.3)
     assert len([a for a in alarms if a["source"] == ahu]) == 1, alarms
-    _status, orders = _get(f"{base}/buildings/1/work-orders?open_only=true", token)
+    _status, orders = http_get_json(f"{base}/buildings/1/work-orders?open_only=true", token)
     assert [o for o in orders if o["equipment_global_id"] == ahu and o["origin"] == "alarm"]
-    status, walk = _get(f"{base}/buildings/1/route?to={ahu}", token)
+    status, walk = http_get_json(f"{base}/buildings/1/route?to={ahu}", token)
     assert status == 200 and walk["steps"][-1]["global_id"] == ahu and walk["polyline"]
-    status, refused = _post(f"{base}/simulator/faults", {"kind": "meltdown", "target": "x"},
-                            token)
+    status, refused = http_post_json(f"{base}/simulator/faults",
+                                     {"kind": "meltdown", "target": "x"}, token)
     assert status == 422 and "meltdown" in refused["error"]["message"]
