@@ -2,27 +2,38 @@
 
 Use :func:`load_model` to read an ``.ifc``/``.ifczip`` file (IFC2X3, IFC4, IFC4X3) into a frozen
 :class:`BuildingModel` in SI units, cached on disk by content hash.
+
+The public names are imported from their submodules on first use (PEP 562), so that
+``import bim_models`` (or ``from bim_models import PARSER_VERSION``) does not load
+``ifcopenshell``, numpy or shapely.
 """
 
-from bim_models.errors import ModelError, ModelLoadError, UnsupportedSchemaError
-from bim_models.load import file_sha256, load_model, open_ifc, parse_model
-from bim_models.meshes import MESH_VERSION, ElementMesh, MeshSet, load_meshes
-from bim_models.records import (
-    PARSER_VERSION,
-    BuildingModel,
-    ElementGeometry,
-    EquipmentRecord,
-    OpeningRecord,
-    PortConnection,
-    PortRecord,
-    SpaceBoundary,
-    SpaceRecord,
-    SpatialRecord,
-    StoreyRecord,
-    SystemRecord,
-    VerticalRecord,
-    ZoneRecord,
-)
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bim_models.cache import file_sha256
+    from bim_models.errors import ModelError, ModelLoadError, UnsupportedSchemaError
+    from bim_models.load import load_model, open_ifc, parse_model
+    from bim_models.meshes import MESH_VERSION, ElementMesh, MeshSet, load_meshes
+    from bim_models.records import (
+        PARSER_VERSION,
+        BuildingModel,
+        ElementGeometry,
+        EquipmentRecord,
+        OpeningRecord,
+        PortConnection,
+        PortRecord,
+        SpaceBoundary,
+        SpaceRecord,
+        SpatialRecord,
+        StoreyRecord,
+        SystemRecord,
+        VerticalRecord,
+        ZoneRecord,
+    )
 
 __all__ = [
     "MESH_VERSION",
@@ -51,3 +62,31 @@ __all__ = [
     "open_ifc",
     "parse_model",
 ]
+
+#: The public names of each submodule.
+_EXPORTS = {
+    "bim_models.cache": ("file_sha256",),
+    "bim_models.errors": ("ModelError", "ModelLoadError", "UnsupportedSchemaError"),
+    "bim_models.load": ("load_model", "open_ifc", "parse_model"),
+    "bim_models.meshes": ("MESH_VERSION", "ElementMesh", "MeshSet", "load_meshes"),
+    "bim_models.records": (
+        "PARSER_VERSION", "BuildingModel", "ElementGeometry", "EquipmentRecord", "OpeningRecord",
+        "PortConnection", "PortRecord", "SpaceBoundary", "SpaceRecord", "SpatialRecord",
+        "StoreyRecord", "SystemRecord", "VerticalRecord", "ZoneRecord",
+    ),
+}
+_SUBMODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule of a public name on first use (PEP 562)."""
+    if name not in _SUBMODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_SUBMODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones not imported yet included."""
+    return sorted(set(globals()) | set(__all__))

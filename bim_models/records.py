@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shapely.geometry.base import BaseGeometry
+from bim_models.versions import PARSER_VERSION  # re-exported: part of the cache key
+
+if TYPE_CHECKING:  # annotations only: the CLI reads cached records without loading shapely
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = [
     "PARSER_VERSION",
@@ -36,9 +39,6 @@ __all__ = [
     "VerticalRecord",
     "ZoneRecord",
 ]
-
-#: Bumped whenever the records or the way they are derived change; part of the cache key.
-PARSER_VERSION = "1"
 
 Vec3 = tuple[float, float, float]
 

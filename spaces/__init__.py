@@ -1,25 +1,35 @@
 """The space-and-equipment graph of a building (networkx) and the questions asked of it.
 
 Build it with :func:`build_graph` from a :class:`bim_models.BuildingModel`.
+
+The public names are imported from their submodules on first use (PEP 562), so that
+``import spaces`` does not load networkx, shapely or ``ifcopenshell``.
 """
 
-from spaces.building import GRAPH_VERSION, open_building
-from spaces.errors import GraphExportError, RouteError, SpacesError, UnknownElementError
-from spaces.export import graph_to_json_data, write_graph
-from spaces.graph import EDGE_KINDS, NODE_KINDS, build_graph, get_space_index
-from spaces.queries import (
-    downstream,
-    equipment_of_space,
-    neighbours,
-    nodes_of_kind,
-    path_between,
-    space_at_point,
-    spaces_of_storey,
-    upstream,
-)
-from spaces.routing import Route, RouteStep, daily_round, find_entrance, locate, route
-from spaces.summary import element_index, summarise
-from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spaces.building import open_building
+    from spaces.errors import GraphExportError, RouteError, SpacesError, UnknownElementError
+    from spaces.export import graph_to_json_data, write_graph
+    from spaces.graph import EDGE_KINDS, NODE_KINDS, build_graph, get_space_index
+    from spaces.queries import (
+        downstream,
+        equipment_of_space,
+        neighbours,
+        nodes_of_kind,
+        path_between,
+        space_at_point,
+        spaces_of_storey,
+        upstream,
+    )
+    from spaces.routing import Route, RouteStep, daily_round, find_entrance, locate, route
+    from spaces.summary import element_index, summarise
+    from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
+    from spaces.versions import GRAPH_VERSION
 
 __all__ = [
     "DEFAULT_TOLERANCES",
@@ -53,3 +63,34 @@ __all__ = [
     "upstream",
     "write_graph",
 ]
+
+#: The public names of each submodule.
+_EXPORTS = {
+    "spaces.building": ("open_building",),
+    "spaces.errors": ("GraphExportError", "RouteError", "SpacesError", "UnknownElementError"),
+    "spaces.export": ("graph_to_json_data", "write_graph"),
+    "spaces.graph": ("EDGE_KINDS", "NODE_KINDS", "build_graph", "get_space_index"),
+    "spaces.queries": (
+        "downstream", "equipment_of_space", "neighbours", "nodes_of_kind", "path_between",
+        "space_at_point", "spaces_of_storey", "upstream",
+    ),
+    "spaces.routing": ("Route", "RouteStep", "daily_round", "find_entrance", "locate", "route"),
+    "spaces.summary": ("element_index", "summarise"),
+    "spaces.tolerances": ("DEFAULT_TOLERANCES", "Tolerances"),
+    "spaces.versions": ("GRAPH_VERSION",),
+}
+_SUBMODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule of a public name on first use (PEP 562)."""
+    if name not in _SUBMODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_SUBMODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones not imported yet included."""
+    return sorted(set(globals()) | set(__all__))

@@ -6,16 +6,27 @@ API (later) serves the same dictionary.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+from bim_models.cache import ModelCache, file_sha256
+from spaces.versions import GRAPH_VERSION
 
-from bim_models import BuildingModel
+if TYPE_CHECKING:
+    import networkx as nx
 
-__all__ = ["AREA_DISCREPANCY_THRESHOLD", "element_index", "summarise"]
+    from bim_models import BuildingModel
+    from bim_models.geometry import ProgressCallback
+
+__all__ = ["AREA_DISCREPANCY_THRESHOLD", "SUMMARY_VERSION", "cached_summary", "element_index",
+           "open_summary", "summarise", "summary_json"]
 
 #: Relative difference between Qto and geometry areas above which a space is flagged.
 AREA_DISCREPANCY_THRESHOLD = 0.05
+#: Bumped whenever :func:`summarise` changes what it reports; part of the cached summary's key,
+#: with the file's hash, the parser version and :data:`spaces.versions.GRAPH_VERSION`.
+SUMMARY_VERSION = "1"
+_CACHE_KIND = f"summary-s{SUMMARY_VERSION}-g{GRAPH_VERSION}"
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -101,6 +112,73 @@ def summarise(model: BuildingModel, graph: nx.MultiDiGraph) -> dict[str, Any]:
     }
 
 
+def cached_summary(path: Path | str, *, cache_dir: Path | str | None = None
+                   ) -> dict[str, Any] | None:
+    """The summary of a model file from the cache, without loading the model or its graph.
+
+    Parameters
+    ----------
+    path : Path or str
+        An ``.ifc`` or ``.ifczip`` file.
+    cache_dir : Path or str, optional
+        See :func:`bim_models.load_model`.
+
+    Returns
+    -------
+    dict or None
+        What :func:`open_summary` returned for a file with the same bytes (``file`` set to
+        ``path``), or ``None`` when there is no such entry or ``path`` is not a file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    summary = ModelCache(cache_dir).get(file_sha256(path), kind=_CACHE_KIND, expected=dict)
+    if summary is not None:
+        summary["file"] = str(path)
+    return summary
+
+
+def open_summary(path: Path | str, *, use_cache: bool = True,
+                 cache_dir: Path | str | None = None,
+                 progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """:func:`summarise` a model file, cached beside its model and graph.
+
+    Parameters
+    ----------
+    path : Path or str
+        An ``.ifc`` or ``.ifczip`` file.
+    use_cache : bool, default True
+        ``False`` parses and builds from scratch, without reading or writing the cache.
+    cache_dir : Path or str, optional
+        See :func:`bim_models.load_model`.
+    progress : callable, optional
+        ``progress(done, total)`` while geometry runs.
+
+    Returns
+    -------
+    dict
+        ``summarise(*spaces.open_building(path))``; equal whether or not it came from the
+        cache (keyed by the file's SHA-256, the parser, graph and summary versions).
+
+    Raises
+    ------
+    bim_models.ModelLoadError
+        The file is missing, not IFC, truncated, refused or of an unsupported schema.
+    """
+    if use_cache:
+        summary = cached_summary(path, cache_dir=cache_dir)
+        if summary is not None:
+            return summary
+    from spaces.building import open_building
+
+    model, graph = open_building(path, use_cache=use_cache, cache_dir=cache_dir,
+                                 progress=progress)
+    summary = summarise(model, graph)
+    if use_cache:
+        ModelCache(cache_dir).put(model, summary, kind=_CACHE_KIND)
+    return summary
+
+
 def _warnings(model: BuildingModel, spaces: list[dict], equipment: list[dict]) -> list[str]:
     warnings = list(model.warnings)
     for s in spaces:
@@ -171,3 +249,11 @@ def element_index(model: BuildingModel, graph: nx.MultiDiGraph) -> list[dict[str
     for gid, z in model.zones.items():
         add(gid, "zone", "IfcZone", z.name, members=len(z.members))
     return rows
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """The text of ``twin inspect --json``: one indented JSON object, Chinese kept as is, and a
+    newline (the one writer, whether the summary came from the cache or a parse)."""
+    import json
+
+    return json.dumps(summary, ensure_ascii=False, indent=1) + "\n"

@@ -203,3 +203,169 @@ def test_users_commands(tmp_path):
     assert bad.returncode == 2 and "unknown role" in bad.stderr
     assert twin("remove", "chen").returncode == 0
     assert "chen" not in twin("list").stdout
+
+
+# Start-up: commands import what they use when they run (bench/cli.py measures the time; these
+# tests check the imports, never timings).
+
+#: Libraries no command should pay for before it needs them. pydantic is not among them for a
+#: command that runs: typer itself imports it to convert every command's arguments.
+HEAVY_MODULES = ("ifcopenshell", "fastapi", "sqlalchemy", "numpy", "networkx", "shapely",
+                 "trimesh", "pyvista", "matplotlib", "pydantic", "pydantic_settings",
+                 "uvicorn", "openpyxl", "rich.console")
+RUN_IN_PROCESS = """
+import json, sys
+from twin.cli.app import app
+try:
+    app(sys.argv[1:], prog_name="twin")
+except SystemExit as done:
+    assert not done.code, done.code
+heavy = {heavy!r}
+print(json.dumps(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def _heavy_modules_after(*args: str, cache_dir: Path) -> tuple[list[str], str]:
+    """Run ``twin ARGS`` in a fresh interpreter: (heavy modules it imported, its stdout)."""
+    code = RUN_IN_PROCESS.format(heavy=tuple(m for m in HEAVY_MODULES if m != "pydantic"))
+    env = dict(os.environ, TWIN_CACHE_DIR=str(cache_dir))
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stderr.strip().splitlines()[-1]), done.stdout
+
+
+def test_importing_the_cli_imports_no_heavy_library():
+    code = ("import sys, twin.cli.app; "
+            f"print(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_version_imports_no_heavy_library(tmp_path):
+    heavy, out = _heavy_modules_after("version", cache_dir=tmp_path)
+    assert heavy == []
+    assert out.startswith("facility-twin ") and "(parser " in out
+
+
+def test_cached_inspect_json_equals_uncached_and_reads_only_the_summary(tmp_path):
+    source = str(SHARED_IFC / "AC20-FZK-Haus.ifc")
+    uncached = run_twin("inspect", source, "--json", "--no-cache", cache_dir=tmp_path)
+    assert uncached.returncode == 0, uncached.stderr
+    assert list(tmp_path.iterdir()) == []  # --no-cache neither reads nor writes
+    first = run_twin("inspect", source, "--json", cache_dir=tmp_path)  # parses, fills the cache
+    assert first.returncode == 0, first.stderr
+    assert any("-summary-" in p.name for p in tmp_path.iterdir())
+    heavy, cached = _heavy_modules_after("inspect", source, "--json", cache_dir=tmp_path)
+    assert heavy == []  # no model, no graph: the summary alone was read
+    assert json.loads(cached) == json.loads(first.stdout) == json.loads(uncached.stdout)
+    assert cached == uncached.stdout
+
+
+def test_cached_summary_follows_the_path_and_the_bytes(tmp_path):
+    cache = tmp_path / "cache"
+    copy = tmp_path / "copy of house.ifc"
+    copy.write_bytes((SHARED_IFC / "AC20-FZK-Haus.ifc").read_bytes())
+    first = run_twin("inspect", str(SHARED_IFC / "AC20-FZK-Haus.ifc"), "--json", cache_dir=cache)
+    again = run_twin("inspect", str(copy), "--json", cache_dir=cache)  # same bytes: a hit
+    assert first.returncode == again.returncode == 0, first.stderr + again.stderr
+    first_report, copy_report = json.loads(first.stdout), json.loads(again.stdout)
+    assert copy_report["file"] == str(copy)
+    assert {**copy_report, "file": first_report["file"]} == first_report
+    from spaces.summary import cached_summary
+
+    assert cached_summary(copy, cache_dir=cache)["sha256"] == first_report["sha256"]
+    copy.write_bytes(copy.read_bytes() + b"\n")  # other bytes: another key, no stale summary
+    assert cached_summary(copy, cache_dir=cache) is None
+    assert cached_summary(tmp_path / "missing.ifc", cache_dir=cache) is None
+
+
+LAZY_PACKAGES = ("bim_models", "spaces", "maintenance", "viewer")
+
+
+@pytest.mark.parametrize("package", LAZY_PACKAGES)
+def test_domain_package_is_lazy_and_exports_every_public_name(package):
+    code = f"""
+import importlib, json, sys
+package = importlib.import_module({package!r})
+light = sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)
+listed = set(package.__all__) <= set(dir(package))
+wrong = []
+for name in package.__all__:
+    value = getattr(package, name)
+    home = importlib.import_module(package._SUBMODULE_OF[name])
+    if value is not getattr(home, name):
+        wrong.append(name)
+for module in set(package._SUBMODULE_OF.values()):  # every submodule loaded now
+    importlib.import_module(module)
+wrong += [n for n in package.__all__
+          if getattr(package, n) is not getattr(sys.modules[package._SUBMODULE_OF[n]], n)]
+print(json.dumps({{"light": light, "listed": listed, "wrong": wrong,
+                  "mapped": sorted(package._SUBMODULE_OF) == sorted(package.__all__)}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"light": [], "listed": True, "wrong": [], "mapped": True}
+
+
+def test_maintenance_impact_stays_the_function_when_its_submodule_is_imported_first():
+    code = ("import maintenance.impact as first; from maintenance import impact; "
+            "import maintenance; "
+            "print(callable(first), impact is maintenance.impact, type(impact).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "function"]
+
+
+def test_unknown_name_of_a_lazy_package_is_an_attribute_error():
+    import spaces
+
+    with pytest.raises(AttributeError, match="no attribute 'no_such_thing'"):
+        spaces.no_such_thing  # noqa: B018 - the access is the test
+    with pytest.raises(ImportError, match="no_such_thing"):
+        from viewer import no_such_thing  # noqa: F401
+
+
+def test_graph_version_has_one_source():
+    import spaces
+    import spaces.building
+    import spaces.versions
+
+    assert spaces.building.GRAPH_VERSION is spaces.versions.GRAPH_VERSION is spaces.GRAPH_VERSION
+
+
+def test_a_cached_inspect_json_is_answered_before_typer_loads(tmp_path):
+    source = str(SHARED_IFC / "AC20-FZK-Haus.ifc")
+    code = ("import sys; from twin.cli.launch import cached_inspect_json; "
+            "out = cached_inspect_json(sys.argv[1:]); "
+            "print(out is not None, 'typer' in sys.modules, file=sys.stderr); "
+            "sys.stdout.write(out or '')")
+    env = dict(os.environ, TWIN_CACHE_DIR=str(tmp_path))
+
+    def launch(*args):
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                              text=True, env=env, timeout=120, check=True)
+
+    assert launch("inspect", source, "--json").stderr.split() == ["False", "False"]  # a miss
+    full = run_twin("inspect", source, "--json", cache_dir=tmp_path)  # fills the cache
+    assert full.returncode == 0, full.stderr
+    hit = launch("inspect", "--json", source)
+    assert hit.stderr.split() == ["True", "False"] and hit.stdout == full.stdout
+    # anything else is the full command line's: other options, other commands, no file
+    for args in (("inspect", source), ("inspect", source, "--json", "--no-cache"),
+                 ("graph", source, "--json"), ("inspect", str(tmp_path / "none.ifc"), "--json")):
+        assert launch(*args).stderr.split()[0] == "False", args
+
+
+def test_version_is_answered_before_typer_loads_and_says_the_same():
+    code = ("import sys; from twin.cli.launch import main; sys.argv = ['twin', 'version']; "
+            "main(); print('typer' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stderr.split() == ["False"]
+    assert done.stdout == run_twin("version").stdout
+    assert done.stdout.startswith("facility-twin ") and "(parser " in done.stdout

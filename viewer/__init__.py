@@ -4,28 +4,36 @@ images and walkthrough videos (pyvista, imported only when drawing). See DESIGN.
 Use :func:`render_storey_plan` to draw one storey of a :class:`bim_models.BuildingModel` and its
 :func:`spaces.build_graph` graph as a PNG floor plan; :func:`export_glb` / :func:`cached_scene`
 for the .glb of a :class:`bim_models.meshes.MeshSet`; :func:`render_snapshot` and
-:func:`render_tour` for PNG images and MP4 fly-throughs. The scene, snapshot and tour functions
-are imported on first use, so that ``import viewer`` stays light.
+:func:`render_tour` for PNG images and MP4 fly-throughs. Every public name is imported from its
+submodule on first use (PEP 562), so that ``import viewer`` (or its errors) stays light: no
+matplotlib, trimesh or pyvista until something is drawn.
 """
 
-from importlib import import_module
+from __future__ import annotations
 
-from viewer.colours import (
-    SEVERITY_COLOURS,
-    VERDICT_COLOURS,
-    SequentialScale,
-    class_colour,
-    sequential_scale,
-)
-from viewer.errors import (
-    RenderError,
-    SceneError,
-    UnknownRoomError,
-    UnknownStoreyError,
-    ValuesFileError,
-    ViewerError,
-)
-from viewer.floorplan import PIXEL_MAP_KEY, render_storey_plan, world_to_pixel
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from viewer.colours import (
+        SEVERITY_COLOURS,
+        VERDICT_COLOURS,
+        SequentialScale,
+        class_colour,
+        sequential_scale,
+    )
+    from viewer.errors import (
+        RenderError,
+        SceneError,
+        UnknownRoomError,
+        UnknownStoreyError,
+        ValuesFileError,
+        ViewerError,
+    )
+    from viewer.floorplan import PIXEL_MAP_KEY, render_storey_plan, world_to_pixel
+    from viewer.scene import SCENE_VERSION, cached_scene, export_glb, scene_meta, write_glb
+    from viewer.snapshot import render_snapshot
+    from viewer.tour import render_tour
 
 __all__ = [
     "PIXEL_MAP_KEY",
@@ -51,13 +59,29 @@ __all__ = [
     "write_glb",
 ]
 
-_LAZY = {"SCENE_VERSION": "viewer.scene", "cached_scene": "viewer.scene",
-         "export_glb": "viewer.scene", "scene_meta": "viewer.scene", "write_glb": "viewer.scene",
-         "render_snapshot": "viewer.snapshot", "render_tour": "viewer.tour"}
+#: The public names of each submodule.
+_EXPORTS = {
+    "viewer.colours": ("SEVERITY_COLOURS", "VERDICT_COLOURS", "SequentialScale", "class_colour",
+                       "sequential_scale"),
+    "viewer.errors": ("RenderError", "SceneError", "UnknownRoomError", "UnknownStoreyError",
+                      "ValuesFileError", "ViewerError"),
+    "viewer.floorplan": ("PIXEL_MAP_KEY", "render_storey_plan", "world_to_pixel"),
+    "viewer.scene": ("SCENE_VERSION", "cached_scene", "export_glb", "scene_meta", "write_glb"),
+    "viewer.snapshot": ("render_snapshot",),
+    "viewer.tour": ("render_tour",),
+}
+_SUBMODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
-def __getattr__(name: str):
-    """Import the scene, snapshot and tour functions on first use (trimesh, pyvista)."""
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'viewer' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    """Import the submodule of a public name on first use (PEP 562)."""
+    if name not in _SUBMODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_SUBMODULE_OF[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones not imported yet included."""
+    return sorted(set(globals()) | set(__all__))

@@ -1,5 +1,5 @@
 """``python -m twin.cli``: the ``twin`` command line."""
 
-from twin.cli.app import main
+from twin.cli.launch import main
 
 main()

@@ -2,9 +2,14 @@
 
 Every command reports bad input as one line on stderr naming the file and the problem, with exit
 code 2, and never prints a traceback unless ``TWIN_DEBUG=1``.
-"""
 
-from __future__ import annotations
+Start-up is kept short (``bench/cli.py`` measures it): this module and the domains' ``cli``
+modules import typer and little else, and each command imports what it works with when it
+runs. They do not use ``from __future__ import annotations``: typer builds every command from
+its annotations at each start, and string annotations it evaluates twice (three times the cost
+of building the commands); annotations naming what is imported for type checking only are
+written as strings.
+"""
 
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,7 +36,7 @@ app = typer.Typer(
 )
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: "Settings") -> None:
     import uvicorn
 
     from twin.api import create_app
@@ -150,12 +155,10 @@ def users_remove(username: str) -> None:
 @app.command()
 def version() -> None:
     """Print the version of the twin and of the IFC parser."""
-    from importlib.metadata import version as package_version
+    from twin.cli.launch import version_line
 
-    from bim_models import PARSER_VERSION
-
-    stdout.print(f"facility-twin {package_version('facility-twin')} "
-                 f"(parser {PARSER_VERSION})", highlight=False)
+    # Plain text: rich's console is not worth importing for one line.
+    typer.echo(version_line(), nl=False)
 
 
 for domain_commands in (portfolio_commands, housing_commands, iot_commands,

@@ -1,6 +1,9 @@
 """What every ``twin`` command shares: the consoles, the error boundary, settings, the database
 for commands that work on the server's data, and :class:`Commands`, the list of a domain's
 commands that :mod:`twin.cli.app` adds to the ``twin`` application.
+
+Importing it is cheap (typer only): the rich consoles are made on first use, settings
+(pydantic) and everything a command works with are imported when that command runs.
 """
 
 from __future__ import annotations
@@ -8,20 +11,49 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from twin.core.errors import exit_code_for
-from twin.core.settings import Settings
 
-__all__ = ["Commands", "ModelFile", "NoCache", "cli_settings", "load_building",
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from twin.core.settings import Settings
+
+__all__ = ["Commands", "ModelFile", "NoCache", "cli_settings", "load_building", "load_summary",
            "open_database", "reports_errors", "stderr", "stdout"]
-stdout = Console()
-stderr = Console(stderr=True)
+
+
+class _ConsoleOnFirstUse:
+    """A :class:`rich.console.Console` made, with ``options``, the first time it is used.
+
+    Every attribute is the console's; :attr:`console` is the console itself (for rich
+    objects that take a ``console=``).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The rich console, made now if not yet."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+stdout = _ConsoleOnFirstUse()
+stderr = _ConsoleOnFirstUse(stderr=True)
 
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Parse from scratch; skip the cache.")]
 ModelFile = Annotated[Path, typer.Argument(help="An .ifc or .ifczip file.", show_default=False)]
@@ -49,6 +81,8 @@ def reports_errors(command):
 
 def cli_settings(**overrides) -> Settings:
     """Settings from the environment with the command's options laid over them."""
+    from twin.core.settings import Settings
+
     values = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**values)
 
@@ -65,8 +99,6 @@ def open_database():
         yield database
     finally:
         database.dispose()
-
-
 
 
 class Commands:
@@ -101,6 +133,22 @@ class Commands:
             app.add_typer(group, name=name)
 
 
+@contextlib.contextmanager
+def _geometry_progress(path: Path) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr while geometry runs."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=stderr.console, transient=True,
+                  disable=not stderr.is_terminal) as progress:
+        task = progress.add_task(f"geometry of {path.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield advance
+
+
 def load_building(path: Path, no_cache: bool):
     """Open a building (model and graph) with a progress bar on stderr while geometry runs.
 
@@ -109,16 +157,22 @@ def load_building(path: Path, no_cache: bool):
     tuple
         ``(BuildingModel, networkx.MultiDiGraph)``.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from spaces import open_building
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=stderr, transient=True,
-                  disable=not stderr.is_terminal) as progress:
-        task = progress.add_task(f"geometry of {path.name}", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+    with _geometry_progress(path) as advance:
         return open_building(path, use_cache=not no_cache, progress=advance)
+
+
+def load_summary(path: Path, no_cache: bool) -> dict[str, Any]:
+    """The inspection summary of a model file (:func:`spaces.summary.open_summary`).
+
+    A cache hit reads the summary alone (no model, no graph, no geometry libraries); otherwise
+    the building is opened with a progress bar on stderr, as by :func:`load_building`.
+    """
+    from spaces.summary import cached_summary, open_summary
+
+    summary = None if no_cache else cached_summary(path)
+    if summary is not None:
+        return summary
+    with _geometry_progress(path) as advance:
+        return open_summary(path, use_cache=not no_cache, progress=advance)

@@ -1,11 +1,15 @@
-"""Errors of the running system, and how the CLI reports errors of the layers below."""
+"""Errors of the running system, and how the CLI reports errors of the layers below.
+
+Only the domains' light ``errors`` submodules are imported here (their packages are lazy), so
+that every ``twin`` command can import this module without loading ifcopenshell or networkx.
+"""
 
 from __future__ import annotations
 
-from bim_models import ModelError
-from maintenance import MaintenanceError
-from spaces import SpacesError
-from viewer import ViewerError
+from bim_models.errors import ModelError
+from maintenance.errors import MaintenanceError
+from spaces.errors import SpacesError
+from viewer.errors import ViewerError
 
 __all__ = [
     "USER_ERRORS",

@@ -1,8 +1,8 @@
 """``twin compliance`` and ``twin utilisation``: office space judged against the standard, from
 a building stored on the server or straight from files."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's annotations at
+# each start, and evaluates string annotations twice (twin/cli/app.py).
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -57,8 +57,8 @@ def compliance(
     from datetime import date
 
     from spaces.allocations import read_allocations
-    from spaces.area_standards import bundled_rule_sets, load_rule_set, rule_set_for
     from spaces.compliance import assess, attached_rooms, room_facts, room_labels
+    from twin.housing import service
     from twin.housing.report_console import print_report, report_csv, report_json
 
     if output_format not in ("table", "csv", "json", "xlsx", "html", "pdf"):
@@ -70,31 +70,18 @@ def compliance(
         when = date.fromisoformat(day) if day else date.today()
     except ValueError as exc:
         raise InvalidInputError(f"--date {day!r} is not an ISO date (YYYY-MM-DD)") from exc
-    if rules is None:
-        rule_set = rule_set_for(when)
-    elif rules.endswith(".toml"):
-        rule_set = load_rule_set(rules)
-    elif rules in bundled_rule_sets():
-        rule_set = bundled_rule_sets()[rules]
-    else:
-        raise InvalidInputError(f"unknown rule set {rules!r}; bundled: "
-                                f"{', '.join(bundled_rule_sets())}, or a .toml file")
-    if tolerance is not None:
-        rule_set = rule_set.with_tolerance(tolerance)
+    rule_set = service.resolve_rule_set(rules, when, tolerance=tolerance, allow_files=True)
     if building is not None:
-        model, _graph, rooms, imported = _stored_building(building, no_cache)
+        model, _graph, report, imported = _stored_compliance(building, no_cache, rule_set, when)
     elif model_file is None or allocations is None:
         raise InvalidInputError("give a building id, or both --model and --allocations")
     else:
         model, _graph = load_building(model_file, no_cache)
         rooms = room_facts(model)
-
-        def check(grade: str, org_level: str, subordinate: bool) -> None:
-            rule_set.limit(grade, org_level, subordinate=subordinate)
-
-        imported = read_allocations(allocations, rooms=room_labels(rooms), check_grade=check)
-    report = assess(rooms, imported, rule_set, day=when,
-                    attached=attached_rooms(_graph, rooms))
+        imported = read_allocations(allocations, rooms=room_labels(rooms),
+                                    check_grade=service.grade_checker(rule_set))
+        report = assess(rooms, imported, rule_set, day=when,
+                        attached=attached_rooms(_graph, rooms))
     if output_format == "table" and out is None:
         print_report(stdout, report, imported.problems)
         return
@@ -123,23 +110,21 @@ def compliance(
                      f"{problem.reason}", highlight=False)
 
 
-def _stored_building(building_id: int, no_cache: bool):
-    """Model, graph, room facts and allocations of a building in the server's database."""
-    from twin.housing import store as housing
+def _stored_compliance(building_id: int, no_cache: bool, rule_set, day):
+    """Model, graph, compliance report and allocations of a building in the server's
+    database, judged by the same service as ``GET …/compliance``."""
+    from twin.core.model_store import model_file
+    from twin.housing import service
     from twin.portfolio import service as portfolio
 
     settings = cli_settings()
     with open_database() as db, db.session() as session:
         building = portfolio.get_building(session, building_id, None)
-        revision = portfolio.latest_revision(session, building)
-        rooms = housing.room_facts_of(session, building)
-        imported = housing.load_allocations(session, building)
-    files = sorted(settings.models_dir.glob(f"{revision.sha256}.*"))
-    if not files:
-        raise InvalidInputError(f"the model file of building {building_id} is missing from "
-                                f"{settings.models_dir}")
-    model, graph = load_building(files[0], no_cache)
-    return model, graph, rooms, imported
+        sha256 = portfolio.latest_revision(session, building).sha256
+        model, graph = load_building(model_file(settings, sha256), no_cache)
+        judged = service.building_compliance(session, building, graph, rule_set=rule_set,
+                                             day=day)
+    return model, graph, judged.report, judged.allocations
 
 
 @commands.command()

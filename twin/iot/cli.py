@@ -1,7 +1,7 @@
 """``twin simulate`` and ``twin devices``: drive devices from their profiles, register devices."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's annotations at
+# each start, and evaluates string annotations twice (twin/cli/app.py).
 import datetime as dt
 import json
 import threading
@@ -49,7 +49,7 @@ def _sim_devices(devices_csv: Path | None, building: int | None, interval: float
         return devices, buildings
     from twin.iot.registry import devices_from_csv
 
-    rows = devices_from_csv(devices_csv)
+    rows = devices_from_csv(devices_csv)  # its serial-key column is device_id (or key)
     devices = [SimulatedDevice.of(r.get("device_id") or r["key"], r["kind"], r["profile"],
                                   r.get("equipment_name"), float(r.get("min") or 0),
                                   float(r.get("max") or 0), interval)
@@ -162,18 +162,15 @@ def devices_import(
     replace: Annotated[bool, typer.Option(help="Update devices that exist.")] = False,
 ) -> None:
     """Register devices of a building stored on the server."""
-    from twin.iot import registry
-    from twin.portfolio import service as portfolio
+    from twin.iot import service
 
     if (csv_file is None) == (not from_model):
         raise InvalidInputError("give exactly one of --csv FILE and --from-model")
     with open_database() as database, database.session() as session:
-        target = portfolio.get_building(session, building, None)
-        specs = registry.devices_from_model(session, target) if from_model else \
-            registry.devices_from_csv(csv_file)
-        rows = registry.add_devices(session, target, specs, source="model" if from_model
-                                    else "csv", actor="cli", replace=replace)
-    stdout.print(f"registered {len(rows)} devices in building {building}", highlight=False)
+        devices = service.import_devices(session, building, None,
+                                         source="model" if from_model else "csv",
+                                         data=csv_file, actor="cli", replace=replace)
+    stdout.print(f"registered {len(devices)} devices in building {building}", highlight=False)
 
 
 @devices_app.command("list")
@@ -182,11 +179,9 @@ def devices_list(building: Annotated[int, typer.Argument(help="Building id.")],
                  kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None
                  ) -> None:
     """List the devices of a building."""
-    from twin.iot import registry
-    from twin.portfolio import service as portfolio
+    from twin.iot import service
 
     with open_database() as database, database.session() as session:
-        for row in registry.list_devices(session, portfolio.get_building(session, building,
-                                                                         None), kind=kind):
-            stdout.print(f"{row.key:28} {row.kind:16} {row.unit:8} {row.space or '-':24} "
-                         f"{row.name or ''}", highlight=False)
+        for device in service.list_devices(session, building, None, kind=kind):
+            stdout.print(f"{device.key:28} {device.kind:16} {device.unit:8} "
+                         f"{device.space or '-':24} {device.name or ''}", highlight=False)

@@ -2,14 +2,13 @@
 equipment and what it affects; ``twin alarms`` and ``twin workorders`` (from the server's
 database): what is wrong and who is on it."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's annotations at
+# each start, and evaluates string annotations twice (twin/cli/app.py).
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from twin.core.console import Commands, NoCache, reports_errors, stdout
 from twin.core.errors import InvalidInputError
@@ -44,6 +43,8 @@ def route_command(
     no_cache: NoCache = False,
 ) -> None:
     """The walking route to a room or an item of equipment: doors, stairs, lifts."""
+    from rich.table import Table
+
     from spaces.routing import resolve_target, route
 
     graph = _open(model, no_cache)
@@ -79,6 +80,8 @@ def impact_command(
     no_cache: NoCache = False,
 ) -> None:
     """Equipment, rooms and people downstream of an item of equipment."""
+    from rich.table import Table
+
     from maintenance import MaintenanceError, impact, people_by_space
     from spaces.allocations import read_allocations
 
@@ -139,8 +142,12 @@ def alarms_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The alarms of a building: root alarms, with how many consequences each groups."""
+    from rich.table import Table
+
+    from maintenance.alarms import select_alarms
+
     alarms, _orders = _books(building)
-    chosen = [a for a in alarms if all_states or a.is_open]
+    chosen = select_alarms(alarms, state="all" if all_states else "open", roots_only=False)
     if as_json:
         stdout.print_json(json.dumps([a.to_dict() for a in chosen], ensure_ascii=False))
         return
@@ -152,7 +159,7 @@ def alarms_command(
     for column in ("id", "severity", "state", "rule", "device", "last seen (UTC)",
                    "consequences"):
         table.add_column(column)
-    for a in sorted((a for a in chosen if not a.parent_id), key=lambda a: -a.last_seen):
+    for a in (a for a in chosen if not a.parent_id):
         table.add_row(a.alarm_id, a.severity, a.state, a.rule, a.device_id, _when(a.last_seen),
                       str(children.get(a.alarm_id, 0)))
     stdout.print(table)
@@ -167,14 +174,16 @@ def workorders_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The work orders of a building, newest first."""
-    from twin.maintenance.store import order_to_data
+    from rich.table import Table
+
+    from maintenance.workorders import select_work_orders
+    from twin.maintenance.schemas import WorkOrderPublic
 
     _alarms, orders = _books(building)
-    chosen = sorted((o for o in orders if not (open_only and o.is_closed)
-                     and (assignee is None or o.assignee == assignee)),
-                    key=lambda o: -o.created_at)
+    chosen = select_work_orders(orders, assignee=assignee, open_only=open_only)
     if as_json:
-        stdout.print_json(json.dumps([order_to_data(o) for o in chosen], ensure_ascii=False))
+        stdout.print_json(json.dumps([WorkOrderPublic.model_validate(o).model_dump()
+                                      for o in chosen], ensure_ascii=False))
         return
     table = Table(title=f"Work orders of building {building}")
     for column in ("id", "state", "priority", "title", "assignee", "due (UTC)", "alarm"):

@@ -1,9 +1,8 @@
 """``twin inspect``, ``twin graph``, ``twin plan`` and ``twin sample``: a model file read,
 summarised, drawn or generated, without a server."""
 
-from __future__ import annotations
-
-import json
+# No ``from __future__ import annotations`` here: typer reads every command's annotations at
+# each start, and evaluates string annotations twice (twin/cli/app.py).
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from twin.core.console import (
     ModelFile,
     NoCache,
     load_building,
+    load_summary,
     reports_errors,
     stderr,
     stdout,
@@ -33,14 +33,14 @@ def inspect(
     no_cache: NoCache = False,
 ) -> None:
     """Show a model's schema, counts, storeys, spaces with areas, equipment and warnings."""
-    from spaces import summarise
-    from twin.portfolio.report_console import print_summary
-
-    model, building_graph = load_building(file, no_cache)
-    summary = summarise(model, building_graph)
+    summary = load_summary(file, no_cache)
     if as_json:
-        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
+        from spaces.summary import summary_json
+
+        sys.stdout.write(summary_json(summary))
     else:
+        from twin.portfolio.report_console import print_summary
+
         print_summary(stdout, summary)
 
 

@@ -1,8 +1,8 @@
 """``twin export-gltf``, ``twin snapshot`` and ``twin tour``: the 3D scene as a file, images
 and walkthrough videos (the ``viewer`` package)."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's annotations at
+# each start, and evaluates string annotations twice (twin/cli/app.py).
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
