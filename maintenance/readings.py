@@ -9,20 +9,24 @@ __all__ = ["DeviceInfo", "Reading"]
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One value of one device.
+    """One value of one device, as the fault rules take it.
+
+    Times at the ingest → fault-rules seam are float Unix seconds (UTC), like every time in
+    this package. The ingest stores integer milliseconds; it converts once, where it hands
+    stored readings over (``twin.iot.ingest.StoredReadings.by_device``).
 
     Attributes
     ----------
     device_id : str
-        Stable device identity (``serial-key``, e.g. ``"TS-00037-temperature"``).
-    ts : float
-        Time of the measurement, unix seconds (UTC).
+        Stable device identity: the serial key (e.g. ``"TS-00037-temperature"``).
+    at_s : float
+        Time of the measurement, Unix seconds (UTC).
     value : float
         In the unit of the device's kind.
     """
 
     device_id: str
-    ts: float
+    at_s: float
     value: float
 
 

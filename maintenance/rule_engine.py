@@ -341,7 +341,7 @@ class RuleEvaluator:
         state = self._devices.get(reading.device_id)
         if state is None or state.info is not info:
             state = self._state(info)
-        ts, value = reading.ts, reading.value
+        ts, value = reading.at_s, reading.value
         if ts < state.last_ts:
             return []
         events: list[RuleEvent] = []
@@ -359,8 +359,9 @@ class RuleEvaluator:
 
     def evaluate_device(self, info: DeviceInfo,
                         readings: Iterable[tuple[float, float]]) -> list[RuleEvent]:
-        """:meth:`evaluate` for many ``(ts, value)`` readings of one device, in time order:
-        the same events, without a :class:`Reading` per value (the ingest's fast path)."""
+        """:meth:`evaluate` for many ``(at_s, value)`` readings of one device, in time order
+        (``at_s`` Unix seconds, as in :class:`Reading`): the same events, without a
+        :class:`Reading` per value (the ingest's fast path)."""
         state = self._devices.get(info.device_id)
         if state is None or state.info is not info:
             state = self._state(info)

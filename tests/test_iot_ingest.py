@@ -97,7 +97,7 @@ def test_a_token_limited_to_one_device_cannot_report_for_another(ingestor):
 
 def test_duplicates_are_stored_once(ingestor, demo_database):
     key = _key(ingestor, "temperature", 2)
-    device_id = ingestor.devices[key].id
+    device_pk = ingestor.devices[key].id
     batch = [{"device": key, "ts": T0 - 300 + i * 60, "value": 20 + i} for i in range(4)]
     first = ingestor.ingest(batch + batch[:1])  # one twice within the batch
     assert (first.stored, first.duplicates) == (4, 1)
@@ -107,9 +107,9 @@ def test_duplicates_are_stored_once(ingestor, demo_database):
     restarted = Ingestor(demo_database, clock=ingestor.clock).ingest(batch[1:2])
     assert (restarted.stored, restarted.duplicates) == (0, 1)
     assert _count(demo_database, "SELECT count(*) FROM readings WHERE device_id = :d",
-                  d=device_id) == 4
+                  d=device_pk) == 4
     rollup = _count(demo_database, "SELECT sum(count) FROM rollups WHERE device_id = :d AND "
-                    "resolution = 86400", d=device_id)
+                    "resolution = 86400", d=device_pk)
     assert rollup == 4
 
 
@@ -190,15 +190,15 @@ def test_rollups_equal_a_recomputation_from_raw_data(demo_database):
         ingestor.ingest(energy[i:i + 50])
     with demo_database.engine.connect() as connection:
         for key in keys:
-            device_id = ingestor.devices[key].id
+            device_pk = ingestor.devices[key].id
             for resolution in RESOLUTIONS:
                 stored = connection.execute(text(
                     "SELECT device_id, resolution, bucket, count, min, max, sum, first, "
                     "first_ts, last, last_ts FROM rollups WHERE device_id = :d AND "
                     "resolution = :r AND bucket >= :a ORDER BY bucket"),
-                    {"d": device_id, "r": resolution,
+                    {"d": device_pk, "r": resolution,
                      "a": int(T0) // resolution * resolution}).all()
-                fresh = recompute(connection, device_id, int(T0) // resolution * resolution
+                fresh = recompute(connection, device_pk, int(T0) // resolution * resolution
                                   * 1000, int(T0 + 3 * 86400) * 1000, resolution)
                 assert len(stored) == len(fresh) > 0
                 for a, b in zip(stored, fresh, strict=True):
@@ -240,15 +240,15 @@ def test_retention_deletes_old_raw_readings_and_keeps_rollups(demo_database):
     key = _key(ingestor, "humidity", 0) if any(
         d.kind.key == "humidity" for d in ingestor.devices.values()) else \
         _key(ingestor, "temperature", 30)
-    device_id = ingestor.devices[key].id
+    device_pk = ingestor.devices[key].id
     ingestor.ingest([{"device": key, "ts": T0 - 10 * 86400, "value": 20.0},
                      {"device": key, "ts": T0 + 399 * 86400, "value": 21.0}])
     deleted = ingestor.prune(retention_days=90)
     assert deleted >= 1
     assert _count(demo_database, "SELECT count(*) FROM readings WHERE device_id = :d AND ts < :t",
-                  d=device_id, t=int((T0 + 310 * 86400) * 1000)) == 0
+                  d=device_pk, t=int((T0 + 310 * 86400) * 1000)) == 0
     assert _count(demo_database, "SELECT count(*) FROM rollups WHERE device_id = :d AND "
-                  "bucket < :t", d=device_id, t=int(T0)) >= 3
+                  "bucket < :t", d=device_pk, t=int(T0)) >= 3
 
 
 def test_running_hours_come_from_the_hourly_rollups_of_status_devices(demo_database):
@@ -269,3 +269,20 @@ def test_running_hours_come_from_the_hourly_rollups_of_status_devices(demo_datab
                                until_ms=int((start + 3600) * 1000))
     assert hours[device.equipment] == pytest.approx(3.0)
     assert before[device.equipment] == pytest.approx(1.0)
+
+
+def test_observers_get_the_stored_readings_in_seconds(ingestor):
+    """The ingest → fault-rules seam: stored ms come out as Unix seconds, per device."""
+    key, other = _key(ingestor, "temperature", 40), _key(ingestor, "co2", 40)
+    seen = []
+    ingestor.observers.append(seen.append)
+    ingestor.ingest([{"device": key, "ts": T0 - 60.5, "value": 21.0},
+                     {"device": other, "ts": T0 - 50, "value": 600.0},
+                     {"device": key, "ts": T0 - 30, "value": 21.5},
+                     {"device": key, "ts": T0 - 30, "value": 21.5},  # a duplicate: once
+                     {"device": key, "ts": T0 - 20, "value": 999.0}])  # refused: not handed
+    by_key = {device.key: readings for stored in seen for device, readings in
+              stored.by_device()}
+    assert by_key == {key: [(T0 - 60.5, 21.0), (T0 - 30, 21.5)], other: [(T0 - 50, 600.0)]}
+    device = ingestor.devices[key]
+    assert (device, T0 - 30) in ingestor.last_reported_s()

@@ -10,6 +10,11 @@ Every path in (HTTP batches, the MQTT subscriber, the in-process simulator) goes
   device's state cannot be duplicates, older ones are looked up first, and the table's
   primary key is the last word (``ON CONFLICT DO NOTHING``);
 - rollups only ever see readings that were actually inserted.
+
+Times: the store keeps integer milliseconds since the epoch; the fault rules take float Unix
+seconds (:class:`maintenance.readings.Reading`). Stored readings reach the rules as
+:class:`StoredReadings`, whose :meth:`StoredReadings.by_device` converts with
+:func:`twin.iot.records.unix_s`, the one conversion at that seam.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -28,11 +34,11 @@ from bim_models.device_kinds import DEVICE_KINDS
 from twin.core.bus import EventBus
 from twin.core.database import Database
 from twin.core.errors import InvalidInputError
-from twin.iot.records import DeviceRecord, DeviceState, StateChange
+from twin.iot.records import DeviceRecord, DeviceState, StateChange, unix_s
 from twin.iot.rollups import partials, recompute, upsert_sql
 from twin.iot.validation import Rejected, check_value, parse_item
 
-__all__ = ["IngestResult", "Ingestor"]
+__all__ = ["IngestResult", "Ingestor", "StoredReadings"]
 
 
 @dataclass
@@ -51,6 +57,39 @@ class IngestResult:
                 "rejected_by_reason": dict(Counter(r.reason for r in self.rejected)),
                 "errors": [{"device": r.device, "reason": r.reason, "detail": r.detail}
                            for r in self.rejected[:100]]}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReadings:
+    """The readings one ingest call stored, handed to the ingest's observers (the fault rules).
+
+    Attributes
+    ----------
+    rows : list of (device_pk, ts_ms, value)
+        As stored: the device's primary key, integer ms since the epoch, the value; grouped
+        by device in time order.
+    devices : mapping of int to DeviceRecord
+        The devices by primary key.
+    """
+
+    rows: list[tuple[int, int, float]]
+    devices: Mapping[int, DeviceRecord]
+
+    def by_device(self) -> Iterator[tuple[DeviceRecord, list[tuple[float, float]]]]:
+        """Each device with its readings as ``(at_s, value)``, ``at_s`` in Unix seconds.
+
+        The unit of the fault rules (:class:`maintenance.readings.Reading`); this is where the
+        stored milliseconds become seconds.
+
+        Yields
+        ------
+        device : DeviceRecord
+        readings : list of (float, float)
+            In time order.
+        """
+        for device_pk, group in groupby(self.rows, key=itemgetter(0)):
+            yield self.devices[device_pk], [(unix_s(ts_ms), value)
+                                            for _pk, ts_ms, value in group]
 
 
 def _device_record(row: Mapping[str, Any]) -> DeviceRecord:
@@ -99,11 +138,12 @@ class Ingestor:
         self._dialect = database.engine.dialect.name
         self._mark = "?" if self._dialect == "sqlite" else "%s"
         self.devices: dict[str, DeviceRecord] = {}
+        #: Registered devices by primary key, and their live state by primary key.
         self.by_id: dict[int, DeviceRecord] = {}
         self.states: dict[int, DeviceState] = {}
-        #: Called after each commit with the stored rows ``(device_id, ts_ms, value)``,
-        #: grouped by device in time order (the fault rules listen here).
-        self.observers: list[Callable[[list[tuple[int, int, float]]], None]] = []
+        #: Called after each commit with the readings it stored (the fault rules listen
+        #: here; :meth:`StoredReadings.by_device` gives them in the rules' unit, seconds).
+        self.observers: list[Callable[[StoredReadings], None]] = []
         self.reload()
 
     # -- registry and state ------------------------------------------------------------
@@ -122,17 +162,24 @@ class Ingestor:
             self.by_id = {d.id: d for d in devices}
             self.states = states
 
-    def lookup(self, key: str) -> DeviceRecord | None:
-        """The device with serial key ``key`` (registered by any process), or None."""
-        device = self.devices.get(key)
+    def lookup(self, device_key: str) -> DeviceRecord | None:
+        """The device with serial key ``device_key`` (registered by any process), or None."""
+        device = self.devices.get(device_key)
         if device is None:  # registered since we last looked (another worker, the API)?
             with self.database.engine.connect() as connection:
                 row = connection.execute(text(_DEVICE_SQL + " WHERE key = :k"),
-                                         {"k": key}).first()
+                                         {"k": device_key}).first()
             if row is not None:
                 device = _device_record(row._mapping)
-                self.devices[key], self.by_id[device.id] = device, device
+                self.devices[device_key], self.by_id[device.id] = device, device
         return device
+
+    def last_reported_s(self) -> list[tuple[DeviceRecord, float]]:
+        """Every device that has reported, with its newest reading's time in Unix seconds
+        (the unit of the fault rules, which count silence from there)."""
+        with self._lock:
+            return [(self.by_id[pk], unix_s(state.last_reported))
+                    for pk, state in self.states.items() if pk in self.by_id]
 
     # -- ingest --------------------------------------------------------------------------
 
@@ -156,13 +203,13 @@ class Ingestor:
         now_ms = int(self.clock() * 1000)
         limit = now_ms + self.future_tolerance_ms
         devices, numbers = self.devices, (int, float)
-        groups: dict[int, list[tuple[int, float, Any]]] = {}  # by device: (ts, value, item)
+        groups: dict[int, list[tuple[int, float, Any]]] = {}  # by device pk: (ts_ms, value, item)
         slow = []
         for item in items:  # the fast path: well-formed readings of known devices in range
             result.received += 1
             try:
-                key, ts, raw = item["device"], item["ts"], item["value"]
-                device = devices.get(key) if type(key) is str else None
+                device_key, ts, raw = item["device"], item["ts"], item["value"]
+                device = devices.get(device_key) if type(device_key) is str else None
             except (TypeError, KeyError, IndexError):
                 slow.append(item)
                 continue
@@ -187,8 +234,10 @@ class Ingestor:
                 groups.setdefault(checked[0], []).append(checked[1:])
         with self._lock:
             changes, rows = self._store(groups, result, now_ms, source, building_id)
-        for observer in self.observers:
-            observer(rows)
+        if self.observers:
+            stored = StoredReadings(rows, self.by_id)
+            for observer in self.observers:
+                observer(stored)
         if self.bus.has_subscribers:
             for change in changes:
                 self.bus.publish(change)
@@ -199,14 +248,15 @@ class Ingestor:
         got = parse_item(item)
         if isinstance(got, Rejected):
             return got
-        key, ts, raw = got
-        device = None if key in unknown else self.lookup(key)
+        device_key, ts, raw = got
+        device = None if device_key in unknown else self.lookup(device_key)
         if device is None:
-            unknown.add(key)
-            return Rejected("unknown_device", f"no device {key!r} is registered", key, item)
+            unknown.add(device_key)
+            return Rejected("unknown_device", f"no device {device_key!r} is registered",
+                            device_key, item)
         if allowed is not None and not allowed(device):
-            return Rejected("not_permitted", f"this token may not report for {key!r}", key,
-                            item)
+            return Rejected("not_permitted", f"this token may not report for {device_key!r}",
+                            device_key, item)
         value = check_value(device, raw, ts, now_ms=now_ms,
                             future_tolerance_ms=self.future_tolerance_ms, previous=None,
                             item=item)
@@ -215,31 +265,31 @@ class Ingestor:
     def _store(self, groups: dict[int, list], result: IngestResult, now_ms: int, source: str,
                building_id: int | None) -> tuple[list[StateChange], list]:
         """Store readings grouped by device; the state changes to publish, the rows stored."""
-        fresh: list[tuple[int, int, float]] = []
+        fresh: list[tuple[int, int, float]] = []  # (device_pk, ts_ms, value)
         late: list[tuple[int, int, float]] = []
         newest: dict[int, tuple[int, float]] = {}
         states, by_id, valid = self.states, self.by_id, 0
         by_time = itemgetter(0)
-        for device_id, group in groups.items():
+        for device_pk, group in groups.items():
             group.sort(key=by_time)  # nearly always in order already: linear
-            state = states.get(device_id)
+            state = states.get(device_pk)
             last_ts, last_value = (state.last_reported, state.value) if state else (-1, None)
-            counter, in_batch = by_id[device_id].kind.is_counter, False
+            counter, in_batch = by_id[device_pk].kind.is_counter, False
             for ts, value, item in group:
                 if ts > last_ts:
                     if counter and last_value is not None and value < last_value:
-                        device = by_id[device_id]
+                        device = by_id[device_pk]
                         result.rejected.append(Rejected(
                             "counter_backwards", f"{value:g} after {last_value:g} "
                             f"{device.kind.unit}", device.key, item))
                         continue
-                    fresh.append((device_id, ts, value))
+                    fresh.append((device_pk, ts, value))
                     last_ts, last_value, in_batch = ts, value, True
                 elif not (ts == last_ts and in_batch):  # else: twice in this batch
-                    late.append((device_id, ts, value))
+                    late.append((device_pk, ts, value))
                 valid += 1
             if in_batch:
-                newest[device_id] = (last_ts, last_value)
+                newest[device_pk] = (last_ts, last_value)
         with self.database.engine.begin() as connection:
             late = self._unseen(connection, late)
             rows = fresh + late
@@ -274,29 +324,29 @@ class Ingestor:
         unseen = []
         query = (f"SELECT ts FROM readings WHERE device_id = {self._mark} AND ts >= {self._mark} "
                  f"AND ts <= {self._mark}")
-        for device_id, rows in by_device.items():
+        for device_pk, rows in by_device.items():
             low, high = min(r[1] for r in rows), max(r[1] for r in rows)
-            stored = {r[0] for r in connection.exec_driver_sql(query, (device_id, low, high))}
+            stored = {r[0] for r in connection.exec_driver_sql(query, (device_pk, low, high))}
             unseen.extend(r for r in rows if r[1] not in stored)
         return unseen
 
     def _rebuild(self, connection: Connection, rows: list) -> None:
         """Recompute, from raw readings, every bucket ``rows`` touch."""
         m = self._mark
-        for device_id, resolution, bucket, *_ in partials(rows):
+        for device_pk, resolution, bucket, *_ in partials(rows):
             start = bucket * 1000
-            fresh = recompute(connection, device_id, start, start + resolution * 1000,
+            fresh = recompute(connection, device_pk, start, start + resolution * 1000,
                               resolution)
             connection.exec_driver_sql(
                 f"DELETE FROM rollups WHERE device_id = {m} AND resolution = {m} "
-                f"AND bucket = {m}", (device_id, resolution, bucket))
+                f"AND bucket = {m}", (device_pk, resolution, bucket))
             connection.exec_driver_sql(upsert_sql(self._dialect), fresh)
 
     def _new_states(self, newest: Mapping[int, tuple[int, float]],
                     now_ms: int) -> list[StateChange]:
         changes = []
-        for device_id, (ts, value) in newest.items():
-            old = self.states.get(device_id)
+        for device_pk, (ts, value) in newest.items():
+            old = self.states.get(device_pk)
             if old is None:
                 state = DeviceState(value, ts, ts, now_ms, True)
             else:
@@ -304,7 +354,7 @@ class Ingestor:
                 state = DeviceState(value, ts if changed else old.last_changed, ts,
                                     now_ms if changed or not old.online else old.last_updated,
                                     True)
-            changes.append(StateChange(self.by_id[device_id], state))
+            changes.append(StateChange(self.by_id[device_pk], state))
         return changes
 
     def _save_states(self, connection: Connection, changes: list[StateChange]) -> None:
@@ -328,8 +378,8 @@ class Ingestor:
               None if r.device is None else str(r.device)[:200], r.reason, r.detail,
               r.payload_text()) for r in rejected])
 
-    def _building_of(self, key: str | None, default: int | None) -> int | None:
-        device = self.devices.get(key) if isinstance(key, str) else None
+    def _building_of(self, device_key: str | None, default: int | None) -> int | None:
+        device = self.devices.get(device_key) if isinstance(device_key, str) else None
         return device.building_id if device else default
 
     # -- offline detection and retention -------------------------------------------------
@@ -339,8 +389,8 @@ class Ingestor:
         now_ms = int(self.clock() * 1000)
         changes = []
         with self._lock:
-            for device_id, state in self.states.items():
-                device = self.by_id.get(device_id)
+            for device_pk, state in self.states.items():
+                device = self.by_id.get(device_pk)
                 if device is None or not state.online:
                     continue
                 if now_ms - state.last_reported > self.offline_after_ms[device.kind.key]:
@@ -361,9 +411,9 @@ class Ingestor:
         cutoff = int((self.clock() - retention_days * 86400) * 1000)
         deleted = 0
         with self._lock, self.database.engine.begin() as connection:
-            for device_id in list(self.by_id):
+            for device_pk in list(self.by_id):
                 deleted += connection.exec_driver_sql(
                     f"DELETE FROM readings WHERE device_id = {self._mark} AND ts < {self._mark}",
-                    (device_id, cutoff)).rowcount or 0
+                    (device_pk, cutoff)).rowcount or 0
         return deleted
 

@@ -29,22 +29,22 @@ class Series:
     points: list[tuple]
 
 
-def choose_resolution(connection: Connection, device_id: int, start_ms: int, end_ms: int,
+def choose_resolution(connection: Connection, device_pk: int, start_ms: int, end_ms: int,
                       max_points: int = MAX_POINTS) -> int:
     """Raw (0) when the range holds at most ``max_points`` readings, else the finest rollup
     whose bucket count over the range stays within ``max_points``."""
     count = connection.execute(text(
         "SELECT count(*) FROM readings WHERE device_id = :d AND ts >= :a AND ts < :b"),
-        {"d": device_id, "a": start_ms, "b": end_ms}).scalar_one()
+        {"d": device_pk, "a": start_ms, "b": end_ms}).scalar_one()
     if count <= max_points:
         return 0
     span_s = (end_ms - start_ms) / 1000
     return next((r for r in RESOLUTIONS if span_s / r <= max_points), RESOLUTIONS[-1])
 
 
-def read_series(connection: Connection, device_id: int, start_ms: int, end_ms: int,
+def read_series(connection: Connection, device_pk: int, start_ms: int, end_ms: int,
                 resolution: str | int = "auto") -> Series:
-    """Readings of ``device_id`` in ``[start_ms, end_ms)``.
+    """Readings of the device ``device_pk`` in ``[start_ms, end_ms)`` (ms since the epoch).
 
     Parameters
     ----------
@@ -59,7 +59,7 @@ def read_series(connection: Connection, device_id: int, start_ms: int, end_ms: i
     if end_ms <= start_ms:
         raise InvalidInputError("the range is empty: 'end' must be after 'start'")
     if resolution == "auto":
-        resolution = choose_resolution(connection, device_id, start_ms, end_ms)
+        resolution = choose_resolution(connection, device_pk, start_ms, end_ms)
     elif resolution == "raw":
         resolution = 0
     else:
@@ -73,12 +73,12 @@ def read_series(connection: Connection, device_id: int, start_ms: int, end_ms: i
     if resolution == 0:
         rows = connection.execute(text(
             "SELECT ts, value FROM readings WHERE device_id = :d AND ts >= :a AND ts < :b "
-            "ORDER BY ts"), {"d": device_id, "a": start_ms, "b": end_ms})
+            "ORDER BY ts"), {"d": device_pk, "a": start_ms, "b": end_ms})
         return Series(0, [tuple(r) for r in rows])
     rows = connection.execute(text(
         "SELECT bucket, sum, count, min, max, last, first FROM rollups WHERE device_id = :d "
         "AND resolution = :r AND bucket >= :a AND bucket < :b ORDER BY bucket"),
-        {"d": device_id, "r": resolution, "a": start_ms // 1000 // resolution * resolution,
+        {"d": device_pk, "r": resolution, "a": start_ms // 1000 // resolution * resolution,
          "b": end_ms // 1000})
     return Series(resolution, [(b * 1000, s / n, lo, hi, last, n, last - first)
                                for b, s, n, lo, hi, last, first in rows])

@@ -7,13 +7,27 @@ from dataclasses import dataclass
 
 from bim_models.device_kinds import DeviceKind
 
-__all__ = ["DeviceRecord", "DeviceState", "StateChange", "iso_ms"]
+__all__ = ["DeviceRecord", "DeviceState", "StateChange", "iso_ms", "unix_s"]
 
 
 def iso_ms(ms: int) -> str:
     """``ms`` since the epoch as an ISO 8601 UTC string (``...Z``), millisecond precision."""
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(
         timespec="milliseconds").replace("+00:00", "Z")
+
+
+def unix_s(ts_ms: int) -> float:
+    """Unix seconds of ``ts_ms`` (integer ms since the epoch, the store's unit).
+
+    The fault rules take seconds (:class:`maintenance.readings.Reading`): stored readings go
+    to them through this function only.
+
+    Examples
+    --------
+    >>> unix_s(1_793_000_000_250)
+    1793000000.25
+    """
+    return ts_ms / 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +37,9 @@ class DeviceRecord:
     Attributes
     ----------
     id : int
-        Database id (compact key of readings).
+        Primary key (``device_pk`` where other records refer to it; compact key of readings).
     key : str
-        Stable serial key (never a name or address).
+        Stable serial key (``device_key`` elsewhere; never a name or address).
     building_id : int
         Building the device belongs to.
     kind : DeviceKind

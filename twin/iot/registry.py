@@ -9,18 +9,18 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import column, delete, select, table
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bim_models.device_kinds import DEVICE_KINDS, IFC_SENSOR_KINDS, STATE_CLASSES
 from twin.core.accounts import record_audit
 from twin.core.errors import ConflictError, InvalidInputError, NotFoundError
 from twin.core.tables import Building, ElementRow
-from twin.iot.tables import DeviceRow
+from twin.iot.tables import DeviceRow, DeviceStateRow, ReadingRow, RollupRow
 from twin.portfolio import service as portfolio
 
-__all__ = ["add_devices", "devices_from_csv", "devices_from_model", "list_devices",
-           "remove_device"]
+__all__ = ["add_devices", "devices_from_csv", "devices_from_model", "get_device", "list_devices",
+           "remove_device", "unit_of_kind"]
 
 _KEY_LIMIT = 100
 
@@ -34,6 +34,7 @@ def _placement(session: Session, building: Building) -> dict[str, tuple[str | No
 
 
 def _checked(spec: Mapping[str, Any], where: str) -> dict[str, Any]:
+    # ``device_id`` is the serial-key column of the sample's devices.csv (a file format)
     key = str(spec.get("key") or spec.get("device_id") or "").strip()
     if not key or len(key) > _KEY_LIMIT or any(c in key for c in "/#+ \t"):
         raise InvalidInputError(f"{where}: a device needs a serial key of 1-{_KEY_LIMIT} "
@@ -156,31 +157,71 @@ def devices_from_model(session: Session, building: Building) -> list[dict[str, A
     return specs
 
 
-def list_devices(session: Session, building: Building, *, kind: str | None = None,
+def list_devices(session: Session, building: Building | None, *, kind: str | None = None,
                  space: str | None = None, storey: str | None = None) -> list[DeviceRow]:
-    """Devices of ``building``, filtered, by key."""
-    query = select(DeviceRow).where(DeviceRow.building_id == building.id)
+    """Devices of ``building`` (None: of every building), filtered, by serial key.
+
+    Parameters
+    ----------
+    building : Building or None
+        Whose devices; None for all (the simulator drives every building's).
+    kind, space, storey : str, optional
+        Only devices of this kind, in this space, on this storey (GlobalIds).
+
+    Returns
+    -------
+    list of DeviceRow
+    """
+    query = select(DeviceRow)
+    if building is not None:
+        query = query.where(DeviceRow.building_id == building.id)
     for attribute, value in ((DeviceRow.kind, kind), (DeviceRow.space, space),
-                          (DeviceRow.storey, storey)):
+                             (DeviceRow.storey, storey)):
         if value is not None:
             query = query.where(attribute == value)
     return list(session.scalars(query.order_by(DeviceRow.key)))
 
 
-def remove_device(session: Session, building: Building, key: str, *, actor: str) -> None:
-    """Unregister a device and delete its readings.
+def get_device(session: Session, building: Building, device_key: str) -> DeviceRow:
+    """The device of ``building`` with serial key ``device_key``.
 
     Raises
     ------
     NotFoundError
         No such device in this building.
     """
-    row = session.scalar(select(DeviceRow).where(DeviceRow.key == key,
+    row = session.scalar(select(DeviceRow).where(DeviceRow.key == device_key,
                                                  DeviceRow.building_id == building.id))
     if row is None:
-        raise NotFoundError(f"no device {key!r} in building {building.id}")
-    for name in ("readings", "rollups", "device_states"):
-        t = table(name, column("device_id"))
-        session.execute(delete(t).where(t.c.device_id == row.id))
+        raise NotFoundError(f"no device {device_key!r} in building {building.id}")
+    return row
+
+
+def unit_of_kind(session: Session, building: Building, kind: str) -> str:
+    """The unit the building's devices of ``kind`` report in.
+
+    Raises
+    ------
+    NotFoundError
+        The building has no device of this kind.
+    """
+    unit = session.scalar(select(DeviceRow.unit).where(DeviceRow.building_id == building.id,
+                                                       DeviceRow.kind == kind).limit(1))
+    if unit is None:
+        raise NotFoundError(f"building {building.id} has no {kind} devices")
+    return unit
+
+
+def remove_device(session: Session, building: Building, device_key: str, *, actor: str) -> None:
+    """Unregister a device and delete its readings, rollups and state.
+
+    Raises
+    ------
+    NotFoundError
+        No such device in this building.
+    """
+    row = get_device(session, building, device_key)
+    for table in (ReadingRow, RollupRow, DeviceStateRow):
+        session.execute(delete(table).where(table.device_pk == row.id))
     session.delete(row)
-    record_audit(session, actor=actor, action="devices.remove", target=key)
+    record_audit(session, actor=actor, action="devices.remove", target=device_key)

@@ -14,14 +14,14 @@ __all__ = ["RESOLUTIONS", "partials", "recompute", "upsert_sql"]
 #: Bucket widths in seconds.
 RESOLUTIONS = (60, 3600, 86400)
 
-#: A bucket: (device_id, resolution, bucket_s, count, min, max, sum, first, first_ts, last,
+#: A bucket: (device_pk, resolution, bucket_s, count, min, max, sum, first, first_ts, last,
 #: last_ts), times of first/last in ms.
 Bucket = tuple[int, int, int, int, float, float, float, float, int, float, int]
 
 
 def partials(rows: Sequence[tuple[int, int, float]],
              resolutions: Sequence[int] = RESOLUTIONS) -> list[Bucket]:
-    """The buckets of ``rows`` ``(device_id, ts_ms, value)``, one per device, width, start.
+    """The buckets of ``rows`` ``(device_pk, ts_ms, value)``, one per device, width, start.
 
     Vectorised (numpy): the rows are ordered by device and time, so each bucket is a run of
     consecutive rows whose aggregates come from ``reduceat``.
@@ -70,7 +70,7 @@ def upsert_sql(dialect: str) -> str:
         f"last_ts = {greatest}(rollups.last_ts, excluded.last_ts)")
 
 
-def recompute(connection: Connection, device_id: int, start_ms: int, end_ms: int,
+def recompute(connection: Connection, device_pk: int, start_ms: int, end_ms: int,
               resolution: int) -> list[Bucket]:
     """Buckets of one device recomputed from its raw readings in ``[start_ms, end_ms)``.
 
@@ -78,5 +78,5 @@ def recompute(connection: Connection, device_id: int, start_ms: int, end_ms: int
     """
     rows = connection.execute(
         text("SELECT device_id, ts, value FROM readings WHERE device_id = :d AND ts >= :a "
-             "AND ts < :b ORDER BY ts"), {"d": device_id, "a": start_ms, "b": end_ms})
+             "AND ts < :b ORDER BY ts"), {"d": device_pk, "a": start_ms, "b": end_ms})
     return sorted(partials([(r[0], r[1], r[2]) for r in rows], (resolution,)))

@@ -10,15 +10,14 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bim_models.sample.profiles import Fault
 from twin.core.database import Database
 from twin.core.settings import Settings
+from twin.iot import registry
 from twin.iot.ingest import Ingestor
 from twin.iot.simulator import SimulatedDevice, Simulator
-from twin.iot.tables import DeviceRow
 from twin.iot.transports import MqttIngest, MqttPublisher
+from twin.portfolio import service as portfolio
 
 __all__ = ["LiveRuntime", "load_fault_templates", "simulated_devices"]
 
@@ -28,12 +27,25 @@ _log = logging.getLogger(__name__)
 def simulated_devices(database: Database, interval_s: float = 60.0,
                       building_id: int | None = None) -> tuple[list[SimulatedDevice],
                                                                dict[str, int]]:
-    """Registered devices that have a profile, and every device's building by key."""
+    """Registered devices that have a profile, and every device's building by serial key.
+
+    Parameters
+    ----------
+    database : Database
+    interval_s : float
+        Seconds between readings of a device (simulated time), unless its kind has its own.
+    building_id : int, optional
+        Only this building's devices (default: every building's).
+
+    Raises
+    ------
+    NotFoundError
+        No building ``building_id``.
+    """
     with database.session() as session:
-        query = select(DeviceRow)
-        if building_id is not None:
-            query = query.where(DeviceRow.building_id == building_id)
-        rows = list(session.scalars(query))
+        building = None if building_id is None else \
+            portfolio.get_building(session, building_id, None)
+        rows = registry.list_devices(session, building)
     devices = [SimulatedDevice.of(r.key, r.kind, r.profile, r.name, r.minimum, r.maximum,
                                   interval_s) for r in rows if r.profile]
     return devices, {r.key: r.building_id for r in rows}

@@ -36,12 +36,13 @@ class SimulatedDevice:
     interval_s: float
 
     @classmethod
-    def of(cls, key: str, kind: str, profile: str, equipment_name: str | None,
+    def of(cls, device_key: str, kind: str, profile: str, equipment_name: str | None,
            minimum: float, maximum: float, interval_s: float = 60.0) -> SimulatedDevice:
-        """From a registered device's columns."""
-        row = {"device_id": key, "kind": kind, "profile": profile,
+        """From a registered device's columns (``row`` is in the ``devices.csv`` format
+        :func:`value_at` reads, where ``device_id`` is the serial key)."""
+        row = {"device_id": device_key, "kind": kind, "profile": profile,
                "equipment_name": equipment_name or "", "min": minimum, "max": maximum}
-        return cls(key, row, INTERVALS.get(kind, interval_s))
+        return cls(device_key, row, INTERVALS.get(kind, interval_s))
 
 
 def _naive_utc(seconds: float) -> dt.datetime:

@@ -3,62 +3,39 @@ fault injection — a stuck or drifting sensor, an offline device, a failed AHU.
 
 from __future__ import annotations
 
-import time
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
 
-from twin.core.deps import require_roles
-from twin.core.errors import ConflictError
+from twin.core.deps import require
 from twin.core.tables import User
-from twin.iot.simulator import Simulator, fault_from_request
+from twin.iot import service
+from twin.iot.schemas import FaultCreate, FaultPublic, FaultsClearedPublic, SimulatorPublic
+from twin.iot.simulator import Simulator
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/simulator", tags=["simulator"])
-Operator = Annotated[User, Depends(require_roles("admin", "maintenance"))]
-
-
-class FaultIn(BaseModel):
-    kind: str = Field(description="stuck, drift, offline or ahu_failure")
-    target: str = Field(description="a device serial key, or an AHU's name for ahu_failure")
-    minutes: float | None = Field(None, gt=0, description="how long; default until cleared")
-    params: dict[str, Any] = Field(default_factory=dict,
-                                   description="e.g. rate_per_hour for drift")
+Operator = Annotated[User, Depends(require("simulator.control"))]
 
 
 def _simulator(request: Request) -> Simulator:
-    simulator = request.app.state.live.simulator
-    if simulator is None:
-        raise ConflictError("the simulator is not running in this server (TWIN_SIMULATE=1 or "
-                            "twin demo starts it)")
-    return simulator
+    return service.running_simulator(request.app.state.live.simulator)
 
 
-def _describe(simulator: Simulator) -> dict[str, Any]:
-    return {"devices": len(simulator.devices), "readings_sent": simulator.sent,
-            "simulated_until": simulator.simulated, "speed": simulator.speed,
-            "faults": [f.to_dict() for f in simulator.faults],
-            "ahu_failure_targets": sorted(simulator.templates)}
-
-
-@router.get("")
-def status(request: Request, _user: Operator) -> dict[str, Any]:
+@router.get("", response_model=SimulatorPublic)
+def status(request: Request, _user: Operator) -> SimulatorPublic:
     """What the simulator drives, how far it got, and the faults in force."""
-    return _describe(_simulator(request))
+    return service.simulator_status(_simulator(request))
 
 
-@router.post("/faults", status_code=201)
-def inject(body: FaultIn, request: Request, _user: Operator) -> dict[str, Any]:
+@router.post("/faults", response_model=FaultPublic, status_code=201)
+def inject(body: FaultCreate, request: Request, _user: Operator) -> FaultPublic:
     """Inject a fault from now on."""
-    simulator = _simulator(request)
-    fault = simulator.inject(fault_from_request(body.kind, body.target, start=time.time(),
-                                                minutes=body.minutes, params=body.params))
-    return fault.to_dict()
+    return service.inject_fault(_simulator(request), body)
 
 
-@router.delete("/faults")
-def clear(request: Request, _user: Operator) -> dict[str, int]:
+@router.delete("/faults", response_model=FaultsClearedPublic)
+def clear(request: Request, _user: Operator) -> FaultsClearedPublic:
     """Remove every injected fault."""
-    return {"cleared": _simulator(request).clear_faults()}
+    return service.clear_faults(_simulator(request))

@@ -5,6 +5,10 @@ and the same on SQLite and PostgreSQL. Raw readings are keyed by (device, ts), s
 delivered twice (MQTT redelivery, a retried HTTP batch) is stored once; on SQLite the table
 is ``WITHOUT ROWID``, i.e. clustered on that key, which makes time-range reads per device a
 single index range scan.
+
+Names: outside its own row, a device's integer primary key (``DeviceRow.id``) is called
+``device_pk`` and its serial key (``DeviceRow.key``, the stable identity devices report
+under) ``device_key``. The tables keyed by device keep their database column ``device_id``.
 """
 
 from __future__ import annotations
@@ -44,11 +48,11 @@ class DeviceRow(Base):
 
 
 class ReadingRow(Base):
-    """One raw reading; immutable once stored."""
+    """One raw reading; immutable once stored. ``ts`` in integer ms since the epoch (UTC)."""
 
     __tablename__ = "readings"
 
-    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_pk: Mapped[int] = mapped_column("device_id", Integer, primary_key=True)
     ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     value: Mapped[float] = mapped_column(Double)
 
@@ -60,7 +64,7 @@ class RollupRow(Base):
 
     __tablename__ = "rollups"
 
-    device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_pk: Mapped[int] = mapped_column("device_id", Integer, primary_key=True)
     resolution: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
@@ -80,7 +84,8 @@ class DeviceStateRow(Base):
 
     __tablename__ = "device_states"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+    device_pk: Mapped[int] = mapped_column("device_id",
+                                           ForeignKey("devices.id", ondelete="CASCADE"),
                                            primary_key=True)
     value: Mapped[float] = mapped_column(Double)
     last_changed: Mapped[int] = mapped_column(BigInteger)
