@@ -30,7 +30,7 @@ from maintenance.choices import ALARM_TRANSITIONS, OPEN_ALARM_STATES, severity_r
 from maintenance.errors import InvalidTransitionError, UnknownAlarmError
 from maintenance.rule_engine import RuleEvent
 
-__all__ = ["CONSEQUENCE_KINDS", "Alarm", "AlarmBook", "AlarmChange"]
+__all__ = ["CONSEQUENCE_KINDS", "Alarm", "AlarmBook", "AlarmChange", "select_alarms"]
 
 #: Device kinds whose alarms describe a room's condition (and so may be consequences).
 CONSEQUENCE_KINDS = frozenset({"temperature", "co2", "humidity"})
@@ -290,3 +290,16 @@ class AlarmBook:
         alarm.history.append((ts, state, actor))
         self.changes.append(AlarmChange(action or state, alarm.alarm_id, ts, actor,
                                         alarm.parent_id))
+
+
+def select_alarms(alarms: Iterable[Alarm], *, state: str = "open",
+                  roots_only: bool = True) -> list[Alarm]:
+    """The alarms to show: by ``state`` (``open``, ``all`` or one state), roots only unless
+    asked otherwise; most severe first, then newest.
+
+    The one filter the API and the CLI share.
+    """
+    found = [a for a in alarms
+             if (state == "all" or (a.is_open if state == "open" else a.state == state))
+             and not (roots_only and a.parent_id)]
+    return sorted(found, key=lambda a: (-severity_rank(a.severity), -a.last_seen))

@@ -22,6 +22,7 @@ from maintenance.readings import Reading
 from maintenance.workorders import WorkOrder, WorkOrderBook
 
 __all__ = [
+    "DEFAULT_SCHEDULES",
     "DueWork",
     "EquipmentItem",
     "Schedule",
@@ -115,6 +116,18 @@ class DueWork:
         return now > self.due
 
 
+#: Preventive schedules every building gets (per equipment class).
+DEFAULT_SCHEDULES = (
+    Schedule("S-AHU-FILTER", "Replace AHU filters", "calendar", 3, unit="months",
+             ifc_class="IfcUnitaryEquipment"),
+    Schedule("S-CHILLER", "Annual chiller service", "calendar", 12, unit="months",
+             ifc_class="IfcChiller", priority="high"),
+    Schedule("S-PUMP", "Pump inspection", "runtime", 2000, ifc_class="IfcPump"),
+    Schedule("S-BOARD", "Thermographic check of distribution boards", "calendar", 12,
+             unit="months", ifc_class="IfcElectricDistributionBoard"),
+)
+
+
 def add_months(ts: float, months: int) -> float:
     """``ts`` plus whole calendar months (UTC), the day clamped to the month's length."""
     when = dt.datetime.fromtimestamp(ts, dt.UTC)
@@ -132,8 +145,8 @@ def runtime_hours(readings: Iterable[Reading], *, max_gap_s: float = 3600.0) -> 
     """
     total, last = 0.0, None
     for reading in readings:
-        if last is not None and last.value >= 0.5 and reading.ts > last.ts:
-            total += min(reading.ts - last.ts, max_gap_s)
+        if last is not None and last.value >= 0.5 and reading.at_s > last.at_s:
+            total += min(reading.at_s - last.at_s, max_gap_s)
         last = reading
     return total / 3600.0
 

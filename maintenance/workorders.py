@@ -38,6 +38,7 @@ __all__ = [
     "WorkOrderBook",
     "WorkOrderChange",
     "priority_for_severity",
+    "select_work_orders",
 ]
 
 _CLOSING = frozenset({"done", "verified"})
@@ -296,3 +297,21 @@ class WorkOrderBook:
         """Work orders not done, verified or cancelled (optionally of one assignee)."""
         return [o for o in self.orders.values() if not o.is_closed
                 and (assignee is None or o.assignee == assignee)]
+
+
+def select_work_orders(orders: Iterable[WorkOrder], *, state: str | None = None,
+                       assignee: str | None = None, space: str | None = None,
+                       equipment: str | None = None, open_only: bool = False
+                       ) -> list[WorkOrder]:
+    """Work orders filtered by state, assignee, space and equipment GlobalIds, and
+    (``open_only``) those not closed; newest first.
+
+    The one filter the API and the CLI share.
+    """
+    found = [o for o in orders
+             if (state is None or o.state == state)
+             and (assignee is None or o.assignee == assignee)
+             and (space is None or o.space_global_id == space)
+             and (equipment is None or o.equipment_global_id == equipment)
+             and not (open_only and o.is_closed)]
+    return sorted(found, key=lambda o: -o.created_at)

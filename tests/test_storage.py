@@ -10,6 +10,7 @@ from sqlalchemy import inspect, select
 from twin.core import accounts
 from twin.core.database import Database, migrate
 from twin.core.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
+from twin.core.model_store import ParsedRevision
 from twin.core.tables import ApiToken, AuditEntry, ElementRow, utcnow
 from twin.portfolio import service as portfolio
 
@@ -32,9 +33,9 @@ def database(request, tmp_path):
     db.dispose()
 
 
-def _parsed(sha: str, elements: list[dict]) -> dict:
-    return {"sha256": sha, "schema": "IFC4", "counts": {"spaces": len(elements)},
-            "warnings": [], "elements": elements}
+def _parsed(sha: str, elements: list[dict]) -> ParsedRevision:
+    return ParsedRevision(sha256=sha, schema="IFC4", counts={"spaces": len(elements)},
+                          warnings=[], elements=elements)
 
 
 def _element(gid: str, centroid, space=None, kind="equipment") -> dict:

@@ -84,3 +84,48 @@ def test_snapshot_colours_come_from_the_vocabularies():
         assert to_hex(VERDICT_COLOURS[choice.value]) == choice.colour
     for choice in maintenance_choices.SEVERITIES:
         assert to_hex(SEVERITY_COLOURS[choice.value]) == choice.colour
+
+
+def test_the_over_colour_is_one_value_in_the_pdf_the_snapshots_and_the_api(client):
+    from twin.housing.report_files import VERDICT_COLOURS as PDF_COLOURS
+
+    served = client.get("/vocabularies", headers=_token(client, "viewer")).json()
+    over = next(c["colour"] for c in served["verdicts"] if c["value"] == "over")
+    assert over == PDF_COLOURS["over"] == to_hex(VERDICT_COLOURS["over"])
+
+
+def test_the_compliance_engine_speaks_the_vocabulary():
+    from spaces.compliance import VERDICTS
+
+    assert set(VERDICTS) == {c.value for c in space_choices.VERDICTS}
+    assert set(space_choices.ACTIONS) == {c.value for c in (
+        *space_choices.VERDICTS, *space_choices.ROOM_FLAGS, *space_choices.PERSON_FINDINGS)
+        if c.value != "compliant"}  # a compliant room needs no action
+
+
+def test_the_rectification_plan_is_served_and_adds_up(client):
+    housing = _token(client, "housing")
+    compliance = client.get("/buildings/1/compliance", headers=housing).json()
+    plan = client.get("/buildings/1/rectification", headers=housing)
+    assert plan.status_code == 200, plan.text
+    plan = plan.json()
+    assert plan["day"] == compliance["day"] and plan["rule_set"] == compliance["rule_set"]
+    for verdict, count in compliance["counts"].items():
+        assert sum(d["verdicts"].get(verdict, 0) for d in plan["departments"]) == count
+    assert sum(d["offices"] for d in plan["departments"]) == len(compliance["rooms"])
+    assert plan["actions"] and all(a["deadline"] == plan["deadline"] for a in plan["actions"])
+    assert {a["finding"] for a in plan["actions"]} >= {"over"}
+    assert all(a["action"] == space_choices.ACTIONS[a["finding"]][0] for a in plan["actions"])
+    refused = client.get("/buildings/1/rectification", headers=_token(client, "viewer"))
+    assert refused.status_code == 403 and "housing.read" in refused.json()["error"]["message"]
+
+
+def test_the_api_names_rule_sets_and_refuses_server_paths(client):
+    housing = _token(client, "housing")
+    answer = client.get("/buildings/1/compliance?rules=/etc/passwd.toml", headers=housing)
+    assert answer.status_code == 422 and "CLI only" in answer.json()["error"]["message"]
+    answer = client.get("/buildings/1/compliance?rules=nope", headers=housing)
+    assert answer.status_code == 422 and "cn-2014" in answer.json()["error"]["message"]
+    answer = client.get("/buildings/1/compliance?rules=cn-2014", headers=housing)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rule_set"] == "cn-2014"

@@ -9,16 +9,16 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bim_models.sample import generate_sample
-from spaces import element_index, open_building
+from spaces import open_building
 from spaces.allocations import read_allocations
 from spaces.compliance import room_labels
 from twin.core import accounts
 from twin.core.database import Database, migrate
-from twin.core.model_store import store_model_file
+from twin.core.model_store import ParsedRevision, store_model_file
 from twin.core.settings import Settings
 from twin.core.tables import Building, User
 from twin.housing import store as housing
-from twin.iot import registry
+from twin.iot import service as iot
 from twin.portfolio import service as portfolio
 from viewer.scene import cached_scene
 
@@ -67,9 +67,7 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                 model, graph = open_building(model_path,
                                              cache_dir=settings.resolved_cache_dir)
                 store_model_file(model_path, model.sha256, settings)
-                parsed = {"sha256": model.sha256, "schema": model.schema,
-                          "counts": model.counts(), "warnings": list(model.warnings),
-                          "elements": element_index(model, graph)}
+                parsed = ParsedRevision.of_building(model, graph)
                 building = portfolio.create_building(session, name=DEMO_BUILDING,
                                                      parsed=parsed, filename=model_path.name,
                                                      actor="demo")
@@ -79,10 +77,10 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                     model_path.parent / "allocations.csv",
                     rooms=room_labels(housing.room_facts_of(session, building)))
                 housing.replace_allocations(session, building, allocations, actor="demo")
-            if not registry.list_devices(session, building):
+            if not iot.list_devices(session, building.id, None):
                 step("registering the sample's devices")
-                registry.add_devices(session, building, registry.devices_from_csv(
-                    model_path.parent / "devices.csv"), source="csv", actor="demo")
+                iot.import_devices(session, building.id, None, source="csv", actor="demo",
+                                   data=model_path.parent / "devices.csv")
             sha256 = portfolio.latest_revision(session, building).sha256
             for username, (role, password) in DEMO_USERS.items():
                 if session.scalar(select(User).where(User.username == username)) is None:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from twin.api import system
 from twin.core.database import Database, migrate
 from twin.core.http_errors import install_error_handlers
+from twin.core.model_store import GraphStore
 from twin.core.settings import Settings, get_settings
 from twin.housing import router as housing
 from twin.iot import router as iot
@@ -19,7 +20,7 @@ from twin.maintenance import router as maintenance
 from twin.maintenance.service import MaintenanceService
 from twin.portfolio import elements_router as elements
 from twin.portfolio import router as buildings
-from twin.portfolio.elements_router import graph_of_building
+from twin.portfolio.elements import graph_loader
 from twin.scene import router as scene
 from twin.scene import web_router as viewer_web
 
@@ -37,12 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(settings.resolved_database_url)
         app.state.database = Database(settings.resolved_database_url)
-        app.state.graphs = elements.GraphStore(settings)
+        app.state.graphs = GraphStore(settings)
         app.state.live = LiveRuntime(settings, app.state.database)
         app.state.ingestor = app.state.live.ingestor
         app.state.maintenance = MaintenanceService(
             app.state.database, app.state.ingestor,
-            lambda building_id: graph_of_building(app, building_id)).start()
+            graph_loader(app.state.database, app.state.graphs)).start()
         app.state.live.periodic.append(app.state.maintenance.check_stale)
         app.state.live.start()
         try:

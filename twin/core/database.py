@@ -8,10 +8,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "migrate"]
+__all__ = ["Database", "migrate", "database_dialect"]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -69,3 +69,15 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def database_dialect(session: Session) -> str:
+    """Run a trivial query and name the database's dialect (``sqlite``, ``postgresql``).
+
+    Raises
+    ------
+    sqlalchemy.exc.OperationalError
+        When the database cannot be reached.
+    """
+    session.execute(text("select 1"))
+    return session.get_bind().dialect.name

@@ -1,4 +1,6 @@
-"""Uploaded IFC files: size-limited spooling, parsing in a limited child process, storage."""
+"""Model files and what is derived from them: size-limited spooling of uploads, parsing in a
+limited child process (:class:`ParsedRevision`), the stored files keyed by content hash
+(:func:`model_file`) and the graphs of recently used ones (:class:`GraphStore`)."""
 
 from __future__ import annotations
 
@@ -6,16 +8,71 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from threading import Lock
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from twin.core.errors import InvalidInputError
+from twin.core.errors import InvalidInputError, NotFoundError
 from twin.core.settings import Settings
 
-__all__ = ["ALLOWED_SUFFIXES", "parse_upload", "spool_upload", "store_model_file"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from bim_models import BuildingModel
+
+__all__ = ["ALLOWED_SUFFIXES", "GraphStore", "ParsedRevision", "model_file", "parse_upload",
+           "spool_upload", "store_model_file"]
 
 ALLOWED_SUFFIXES = (".ifc", ".ifczip")
 _CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRevision:
+    """What a parsed model file gives a new revision: its identity, counts, warnings and one
+    plain row per element (:func:`spaces.element_index`; row ``data`` keys are
+    :class:`spaces.element_data.ElementData`).
+
+    Attributes
+    ----------
+    sha256 : str
+        Content hash of the file (the key of the stored file and of the caches).
+    schema : str
+        ``IFC2X3``, ``IFC4`` or ``IFC4X3``.
+    counts : dict
+        Element counts by kind (:meth:`bim_models.BuildingModel.counts`).
+    warnings : list of str
+        What the parser noticed.
+    elements : list of dict
+        Rows with ``global_id``, ``kind``, ``ifc_class``, ``name``, ``storey``, ``space``,
+        ``data``.
+    """
+
+    sha256: str
+    schema: str
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    elements: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of_building(cls, model: BuildingModel, graph: nx.MultiDiGraph) -> ParsedRevision:
+        """The revision data of an opened building (model and graph)."""
+        from spaces import element_index
+
+        return cls(sha256=model.sha256, schema=model.schema, counts=model.counts(),
+                   warnings=list(model.warnings), elements=element_index(model, graph))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ParsedRevision:
+        """From the parse worker's JSON line (extra keys such as ``ok`` are ignored)."""
+        return cls(sha256=data["sha256"], schema=data["schema"], counts=data["counts"],
+                   warnings=list(data["warnings"]), elements=list(data["elements"]))
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (what the parse worker prints)."""
+        return asdict(self)
 
 
 def spool_upload(stream: BinaryIO, filename: str, folder: Path, limit_mb: int) -> Path:
@@ -43,13 +100,13 @@ def spool_upload(stream: BinaryIO, filename: str, folder: Path, limit_mb: int) -
     return target
 
 
-def parse_upload(path: Path, filename: str, settings: Settings) -> dict:
+def parse_upload(path: Path, filename: str, settings: Settings) -> ParsedRevision:
     """Parse ``path`` in ``python -m twin.core.parse_worker`` under the time and memory limits.
 
     Returns
     -------
-    dict
-        ``sha256``, ``schema``, ``counts``, ``warnings``, ``elements``.
+    ParsedRevision
+        What the new revision stores.
 
     Raises
     ------
@@ -76,7 +133,7 @@ def parse_upload(path: Path, filename: str, settings: Settings) -> dict:
     if not result.get("ok"):
         message = str(result.get("error", "refused")).replace(str(path), filename)
         raise InvalidInputError(message)
-    return result
+    return ParsedRevision.from_json(result)
 
 
 def store_model_file(path: Path, sha256: str, settings: Settings) -> Path:
@@ -86,3 +143,57 @@ def store_model_file(path: Path, sha256: str, settings: Settings) -> Path:
     if not target.exists():
         shutil.copyfile(path, target)
     return target
+
+
+def model_file(settings: Settings, sha256: str) -> Path:
+    """The stored model file with content hash ``sha256`` (the one lookup by hash).
+
+    Raises
+    ------
+    NotFoundError
+        No such file in ``settings.models_dir``.
+    """
+    files = sorted(settings.models_dir.glob(f"{sha256}.*"))
+    if not files:
+        raise NotFoundError(f"the model file {sha256} is missing from {settings.models_dir}")
+    return files[0]
+
+
+class GraphStore:
+    """The graphs of recently used model files, loaded through the on-disk cache by hash.
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the model files and the cache are.
+    size : int
+        How many graphs stay in memory (least recently used first out).
+    """
+
+    def __init__(self, settings: Settings, size: int = 8) -> None:
+        self.settings = settings
+        self.size = size
+        self._graphs: OrderedDict[str, nx.MultiDiGraph] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, sha256: str) -> nx.MultiDiGraph:
+        """The graph of the stored model with this hash.
+
+        Raises
+        ------
+        NotFoundError
+            The model file is missing.
+        """
+        with self._lock:
+            if sha256 in self._graphs:
+                self._graphs.move_to_end(sha256)
+                return self._graphs[sha256]
+        from spaces import open_building
+
+        _, graph = open_building(model_file(self.settings, sha256),
+                                 cache_dir=self.settings.resolved_cache_dir)
+        with self._lock:
+            self._graphs[sha256] = graph
+            while len(self._graphs) > self.size:
+                self._graphs.popitem(last=False)
+        return graph

@@ -20,7 +20,8 @@ def main(argv: list[str]) -> int:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from bim_models import ModelError
-    from spaces import element_index, open_building
+    from spaces import open_building
+    from twin.core.model_store import ParsedRevision
 
     try:
         model, graph = open_building(path, cache_dir=cache_dir)
@@ -31,9 +32,7 @@ def main(argv: list[str]) -> int:
         error = f"parsing went over the memory limit {memory_mb} MiB"
         print(json.dumps({"ok": False, "error": error}))
         return 2
-    print(json.dumps({"ok": True, "sha256": model.sha256, "schema": model.schema,
-                      "counts": model.counts(), "warnings": list(model.warnings),
-                      "elements": element_index(model, graph)}))
+    print(json.dumps({"ok": True, **ParsedRevision.of_building(model, graph).to_json()}))
     return 0
 
 

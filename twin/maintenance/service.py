@@ -15,10 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 import networkx as nx
+from sqlalchemy.orm import Session
 
 from maintenance import (
     AlarmBook,
@@ -26,12 +26,28 @@ from maintenance import (
     DeviceInfo,
     RuleEvaluator,
     RuleEvent,
+    WorkOrder,
     WorkOrderBook,
+    due_work_orders,
+    equipment_from_graph,
+    overdue_work_orders,
     served_spaces,
 )
+from maintenance.alarms import select_alarms
+from maintenance.schedules import DEFAULT_SCHEDULES, DueWork
+from maintenance.workorders import select_work_orders
+from spaces.routing import locate
 from twin.core.database import Database
-from twin.iot.ingest import Ingestor
+from twin.iot.ingest import Ingestor, StoredReadings
+from twin.iot.query import running_hours
 from twin.iot.records import DeviceRecord
+from twin.maintenance.schemas import (
+    AlarmDetailPublic,
+    AlarmPublic,
+    LocationPublic,
+    WorkOrderDetailPublic,
+    WorkOrderPublic,
+)
 from twin.maintenance.store import load_books, next_number, save_alarms, save_orders
 
 __all__ = ["Books", "MaintenanceNotice", "MaintenanceService"]
@@ -41,17 +57,27 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MaintenanceNotice:
-    """An event-bus message: an alarm or a work order changed."""
+    """An event-bus message: an alarm or a work order changed.
+
+    ``data`` is the object in its REST shape (:class:`AlarmPublic`,
+    :class:`WorkOrderPublic`); the push-stream message wraps it in an envelope: ``type``,
+    ``action``, ``building``, ``id`` and, for work orders, ``detail``.
+    """
 
     building_id: int
     type: str  # "alarm" | "work_order"
     action: str
+    object_id: str
     data: dict[str, Any]
+    detail: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        """The push-stream message."""
-        return {"type": self.type, "action": self.action, "building": self.building_id,
-                **self.data}
+        """The push-stream message: the envelope, then the object's fields."""
+        envelope = {"type": self.type, "action": self.action, "building": self.building_id,
+                    "id": self.object_id}
+        if self.type == "work_order":
+            envelope["detail"] = self.detail
+        return envelope | self.data
 
 
 @dataclass
@@ -107,10 +133,8 @@ class MaintenanceService:
             self.books_of(building_id)
         # silence counts from each device's newest stored reading; a device that never
         # reported is not watched until it does (commissioning, not a fault)
-        for device in list(self.ingestor.devices.values()):
-            state = self.ingestor.states.get(device.id)
-            if state is not None:
-                self.evaluator.register(self._info(device), now=state.last_reported / 1000)
+        for device, last_reported_s in self.ingestor.last_reported_s():
+            self.evaluator.register(self._info(device), now=last_reported_s)
         self.ingestor.observers.append(self.on_readings)
         self._worker.start()
         return self
@@ -165,19 +189,18 @@ class MaintenanceService:
 
     # -- readings in ---------------------------------------------------------------------
 
-    def on_readings(self, rows: list[tuple[int, int, float]]) -> None:
+    def on_readings(self, stored: StoredReadings) -> None:
         """The ingest's observer: queue stored readings for the rule worker."""
-        if rows:
-            self._queue.put(rows)
+        if stored.rows:
+            self._queue.put(stored)
 
-    def evaluate(self, rows: list[tuple[int, int, float]]) -> None:
-        """Evaluate stored readings ``(device_id, ts_ms, value)``, grouped by device in time
-        order (as the ingest hands them over); apply what the rules say."""
-        by_id, events = self.ingestor.by_id, []
+    def evaluate(self, stored: StoredReadings) -> None:
+        """Evaluate readings the ingest stored, per device in time order (times in Unix
+        seconds, as :meth:`StoredReadings.by_device` gives them); apply what the rules say."""
+        events = []
         with self._lock:
-            for device_id, group in itertools.groupby(rows, key=itemgetter(0)):
-                found = self.evaluator.evaluate_device(
-                    self._info(by_id[device_id]), ((ts / 1000, v) for _, ts, v in group))
+            for device, readings in stored.by_device():
+                found = self.evaluator.evaluate_device(self._info(device), readings)
                 if found:
                     events.extend(found)
             if events:
@@ -242,19 +265,123 @@ class MaintenanceService:
         bus = self.ingestor.bus
         for action, alarm_id in alarm_actions:
             if action != "repeated":
-                alarm = books.alarms.alarms[alarm_id]
-                bus.publish(MaintenanceNotice(books.building_id, "alarm", action,
-                                              _alarm_summary(alarm)))
+                bus.publish(MaintenanceNotice(books.building_id, "alarm", action, alarm_id,
+                                              _alarm_public(books, alarm_id).model_dump()))
         for change in order_changes:
             order = books.orders.orders[change.work_order_id]
-            bus.publish(MaintenanceNotice(books.building_id, "work_order", change.action, {
-                "id": order.work_order_id, "state": order.state, "priority": order.priority,
-                "title": order.title, "assignee": order.assignee, "alarm_id": order.alarm_id,
-                "equipment": order.equipment_global_id, "detail": change.detail}))
+            bus.publish(MaintenanceNotice(
+                books.building_id, "work_order", change.action, order.work_order_id,
+                WorkOrderPublic.model_validate(order).model_dump(), detail=change.detail))
+
+    # -- queries (under the lock; answers in their public shapes) ------------------------
+
+    def alarm_list(self, building_id: int, *, state: str = "open",
+                   roots_only: bool = True) -> list[AlarmPublic]:
+        """Alarms, most severe and newest first (:func:`maintenance.select_alarms`)."""
+        with self._lock:
+            books = self.books_of(building_id)
+            return [_alarm_public(books, a.alarm_id)
+                    for a in select_alarms(books.alarms.alarms.values(), state=state,
+                                           roots_only=roots_only)]
+
+    def alarm_detail(self, building_id: int, alarm_id: str) -> AlarmDetailPublic:
+        """One alarm, its consequences in full and where its source is.
+
+        Raises
+        ------
+        maintenance.errors.UnknownAlarmError
+            No such alarm in the building.
+        """
+        with self._lock:
+            books = self.books_of(building_id)
+            alarm = books.alarms.get(alarm_id)
+            consequences = [AlarmPublic.model_validate(a)
+                            for a in books.alarms.consequences(alarm_id)]
+            public = _alarm_public(books, alarm_id)
+        location = _location(books.graph, alarm.source)
+        return AlarmDetailPublic(**public.model_dump(), consequence_alarms=consequences,
+                                 location=location)
+
+    def work_order_list(self, building_id: int, **filters: Any) -> list[WorkOrderPublic]:
+        """Work orders, newest first (``filters``: :func:`maintenance.select_work_orders`)."""
+        with self._lock:
+            orders = select_work_orders(self.books_of(building_id).orders.orders.values(),
+                                        **filters)
+            return [WorkOrderPublic.model_validate(o) for o in orders]
+
+    def overdue_orders(self, building_id: int) -> list[WorkOrderPublic]:
+        """Open work orders past their due date, most overdue first."""
+        with self._lock:
+            orders = overdue_work_orders(self.books_of(building_id).orders.orders.values(),
+                                         self.clock())
+            return [WorkOrderPublic.model_validate(o) for o in orders]
+
+    def work_order_detail(self, building_id: int, work_order_id: str) -> WorkOrderDetailPublic:
+        """One work order with its history, and where its equipment or space is.
+
+        Raises
+        ------
+        maintenance.errors.UnknownWorkOrderError
+            No such work order in the building.
+        """
+        with self._lock:
+            books = self.books_of(building_id)
+            order = books.orders.get(work_order_id)
+            public = WorkOrderPublic.model_validate(order)
+        target = order.equipment_global_id or order.space_global_id
+        return WorkOrderDetailPublic(**public.model_dump(),
+                                     location=_location(books.graph, target))
+
+    def alarm_public(self, building_id: int, alarm_id: str) -> AlarmPublic:
+        """One alarm in its public shape, consequences listed."""
+        with self._lock:
+            return _alarm_public(self.books_of(building_id), alarm_id)
+
+    def schedules_due(self, session: Session, building_id: int, now: float,
+                      horizon_s: float) -> list[DueWork]:
+        """What the preventive schedules say is due within ``horizon_s`` of ``now``.
+
+        Calendar schedules count from the last time each item was serviced (its last done
+        schedule work order); runtime schedules from the running hours of the status
+        readings, and their weekly rate.
+        """
+        books = self.books_of(building_id)
+        connection = session.connection()
+        counters = running_hours(connection, building_id)
+        week = running_hours(connection, building_id, since_ms=int((now - 7 * 86400) * 1000))
+        rates = {gid: hours / 7 for gid, hours in week.items() if hours > 0}
+        last_done: dict[tuple[str, str], tuple[float, float]] = {}
+        with self._lock:
+            orders = list(books.orders.orders.values())
+        for order in orders:
+            if order.schedule_id and order.equipment_global_id and \
+                    order.state in ("done", "verified"):
+                done_at = max((t.ts for t in order.history if t.to_state == "done"),
+                              default=order.created_at)
+                key = (order.schedule_id, order.equipment_global_id)
+                if key not in last_done or last_done[key][0] < done_at:
+                    hours = running_hours(connection, building_id,
+                                          until_ms=int(done_at * 1000))
+                    last_done[key] = (done_at, hours.get(order.equipment_global_id, 0.0))
+        return due_work_orders(DEFAULT_SCHEDULES, equipment_from_graph(books.graph), now,
+                               horizon_s, last_done=last_done, counters=counters,
+                               rates_per_day=rates)
+
+    def open_orders_of(self, building_id: int, assignee: str) -> list[WorkOrder]:
+        """A technician's open work orders that have a place in the building's graph."""
+        with self._lock:
+            books = self.books_of(building_id)
+            return [o for o in books.orders.open_orders(assignee=assignee)
+                    if (o.equipment_global_id or o.space_global_id) in books.graph]
 
 
-def _alarm_summary(alarm) -> dict[str, Any]:
-    return {"id": alarm.alarm_id, "rule": alarm.rule, "severity": alarm.severity,
-            "state": alarm.state, "source": alarm.source, "space": alarm.space_global_id,
-            "device": alarm.device_id, "parent_id": alarm.parent_id, "message": alarm.message,
-            "count": alarm.count}
+def _alarm_public(books: Books, alarm_id: str) -> AlarmPublic:
+    alarm = books.alarms.alarms[alarm_id]
+    return AlarmPublic.model_validate(alarm).model_copy(update={
+        "consequences": [a.alarm_id for a in books.alarms.consequences(alarm_id)]})
+
+
+def _location(graph: nx.MultiDiGraph, global_id: str | None) -> LocationPublic | None:
+    if not global_id or global_id not in graph:
+        return None
+    return LocationPublic.model_validate(locate(graph, global_id))

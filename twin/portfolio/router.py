@@ -9,23 +9,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from twin.core.deps import CurrentUser, SessionDep, SettingsDep, require_roles
-from twin.core.model_store import parse_upload, spool_upload, store_model_file
-from twin.core.schemas import (
-    BuildingPublic,
-    DiffPublic,
-    Page,
-    RevisionPublic,
-    RevisionUploaded,
-)
+from twin.core.deps import CurrentUser, SessionDep, SettingsDep, require
+from twin.core.model_store import ParsedRevision, parse_upload, spool_upload, store_model_file
+from twin.core.schemas import Page
 from twin.core.settings import Settings
 from twin.core.tables import Building, User
 from twin.portfolio import service as portfolio
+from twin.portfolio.schemas import (
+    BuildingPublic,
+    DiffPublic,
+    RevisionPublic,
+    RevisionUploadedPublic,
+)
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/buildings", tags=["buildings"])
-Admin = Annotated[User, Depends(require_roles("admin"))]
+Admin = Annotated[User, Depends(require("portfolio.manage"))]
 
 
 def _public(building: Building) -> BuildingPublic:
@@ -34,14 +34,14 @@ def _public(building: Building) -> BuildingPublic:
                           revision=RevisionPublic.model_validate(latest) if latest else None)
 
 
-async def _parse(upload: UploadFile, settings: Settings) -> tuple[dict, str]:
+async def _parse(upload: UploadFile, settings: Settings) -> tuple[ParsedRevision, str]:
     """Spool, parse in a child process and keep the file; nothing touches the database."""
     filename = Path(upload.filename or "upload").name
     with tempfile.TemporaryDirectory() as folder:
         path = await run_in_threadpool(spool_upload, upload.file, filename, Path(folder),
                                        settings.upload_limit_mb)
         parsed = await run_in_threadpool(parse_upload, path, filename, settings)
-        store_model_file(path, parsed["sha256"], settings)
+        store_model_file(path, parsed.sha256, settings)
     return parsed, filename
 
 
@@ -64,8 +64,6 @@ async def create_building(name: Annotated[str, Form(min_length=1, max_length=200
     parsed, filename = await _parse(file, settings)
     building = portfolio.create_building(session, name=name, parsed=parsed, filename=filename,
                                          actor=admin.username)
-    session.flush()
-    session.refresh(building)
     return _public(building)
 
 
@@ -88,11 +86,11 @@ def list_revisions(building_id: int, session: SessionDep, user: CurrentUser) -> 
     return portfolio.get_building(session, building_id, user).revisions
 
 
-@router.post("/{building_id}/revisions", response_model=RevisionUploaded, status_code=201)
+@router.post("/{building_id}/revisions", response_model=RevisionUploadedPublic, status_code=201)
 async def add_revision(building_id: int,
                        file: Annotated[UploadFile, File(description=".ifc or .ifczip")],
                        session: SessionDep, settings: SettingsDep,
-                       admin: Admin) -> RevisionUploaded:
+                       admin: Admin) -> RevisionUploadedPublic:
     """Upload a new model revision (admin); everything stays keyed by GlobalId.
 
     The answer reports what appeared, disappeared, moved or changed room since the previous
@@ -104,7 +102,7 @@ async def add_revision(building_id: int,
     revision = portfolio.add_revision(session, building, parsed=parsed, filename=filename,
                                       actor=admin.username)
     changes = portfolio.diff_revisions(session, previous, revision)
-    return RevisionUploaded.model_validate(
+    return RevisionUploadedPublic.model_validate(
         {**RevisionPublic.model_validate(revision).model_dump(by_alias=True),
          "changes": DiffPublic(old=previous.number, new=revision.number, **changes)})
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from twin.core.accounts import record_audit
 from twin.core.errors import ConflictError, NotFoundError
+from twin.core.model_store import ParsedRevision
 from twin.core.tables import Building, ElementRow, Revision, User, UserBuilding
 
 __all__ = [
@@ -57,7 +58,7 @@ def get_building(session: Session, building_id: int, user: User | None) -> Build
     return building
 
 
-def create_building(session: Session, *, name: str, parsed: dict, filename: str,
+def create_building(session: Session, *, name: str, parsed: ParsedRevision, filename: str,
                     actor: str) -> Building:
     """Create a building with its first revision from a parsed upload.
 
@@ -74,22 +75,24 @@ def create_building(session: Session, *, name: str, parsed: dict, filename: str,
     add_revision(session, building, parsed=parsed, filename=filename, actor=actor)
     record_audit(session, actor=actor, action="building.create", target=name,
                  detail={"building_id": building.id})
+    session.flush()
+    session.refresh(building)  # its revisions, as loaded from the database
     return building
 
 
-def add_revision(session: Session, building: Building, *, parsed: dict, filename: str,
+def add_revision(session: Session, building: Building, *, parsed: ParsedRevision, filename: str,
                  actor: str) -> Revision:
     """Add a model revision with its element rows."""
     number = (session.scalar(select(func.max(Revision.number)).where(
         Revision.building_id == building.id)) or 0) + 1
-    revision = Revision(building_id=building.id, number=number, sha256=parsed["sha256"],
-                        filename=filename, schema=parsed["schema"], counts=parsed["counts"],
-                        warnings=parsed["warnings"], created_by=actor)
+    revision = Revision(building_id=building.id, number=number, sha256=parsed.sha256,
+                        filename=filename, schema=parsed.schema, counts=parsed.counts,
+                        warnings=parsed.warnings, created_by=actor)
     session.add(revision)
     session.flush()
-    session.add_all(ElementRow(revision_id=revision.id, **row) for row in parsed["elements"])
+    session.add_all(ElementRow(revision_id=revision.id, **row) for row in parsed.elements)
     record_audit(session, actor=actor, action="revision.add", target=building.name,
-                 detail={"revision": number, "sha256": parsed["sha256"]})
+                 detail={"revision": number, "sha256": parsed.sha256})
     return revision
 
 

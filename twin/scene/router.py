@@ -15,10 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from twin.core.deps import CurrentUser, SessionDep, SettingsDep
-from twin.core.errors import NotFoundError
-from twin.core.settings import Settings
+from twin.core.model_store import model_file
 from twin.core.tables import Revision
 from twin.portfolio import service as portfolio
+from twin.scene.schemas import SceneMetaPublic
 from viewer.scene import cached_scene, scene_version_tag
 
 __all__ = ["GLB_MEDIA_TYPE", "router"]
@@ -28,13 +28,6 @@ router = APIRouter(prefix="/buildings/{building_id}", tags=["scene"])
 GLB_MEDIA_TYPE = "model/gltf-binary"
 #: The URL names the *latest* revision, so clients must revalidate; the ETag makes that cheap.
 _CACHE_CONTROL = "private, no-cache"
-
-
-def _model_file(settings: Settings, revision: Revision) -> Path:
-    files = sorted(settings.models_dir.glob(f"{revision.sha256}.*"))
-    if not files:
-        raise NotFoundError(f"the model file {revision.sha256} is missing from the data folder")
-    return files[0]
 
 
 def _etag(revision: Revision) -> str:
@@ -56,7 +49,7 @@ def _scene_files(request: Request, session, building_id: int, user, settings
     headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
     if _not_modified(request, etag):
         return revision, headers, None
-    return revision, headers, cached_scene(_model_file(settings, revision),
+    return revision, headers, cached_scene(model_file(settings, revision.sha256),
                                            cache_dir=settings.resolved_cache_dir,
                                            sha256=revision.sha256)
 
@@ -78,7 +71,8 @@ def scene_glb(building_id: int, request: Request, session: SessionDep, user: Cur
                         content_disposition_type="inline")
 
 
-@router.get("/scene/meta")
+@router.get("/scene/meta", response_model=SceneMetaPublic,
+            responses={304: {"description": "unchanged since the ETag sent"}})
 def scene_meta(building_id: int, request: Request, session: SessionDep, user: CurrentUser,
                settings: SettingsDep) -> Response:
     """Storeys, classes with counts, bounding box and spaces (number, name, storey, centroid)

@@ -1,0 +1,135 @@
+"""Office-space management in the running system: the one implementation of each housing query
+that the API and the CLI share — which rule set applies, the compliance report of a building,
+its filters, and allocation imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from spaces.allocations import Allocations, read_allocations
+from spaces.area_standards import RuleSet, bundled_rule_sets, load_rule_set, rule_set_for
+from spaces.compliance import (
+    ComplianceReport,
+    PersonFinding,
+    RoomVerdict,
+    assess,
+    attached_rooms,
+    room_labels,
+)
+from spaces.errors import RuleSetError
+from twin.core.errors import InvalidInputError
+from twin.core.tables import Building
+from twin.housing import store
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["BuildingCompliance", "building_compliance", "filter_compliance", "grade_checker",
+           "import_allocations", "resolve_rule_set"]
+
+
+def resolve_rule_set(rules: str | None, day: date, *, tolerance: float | None = None,
+                     allow_files: bool = False) -> RuleSet:
+    """The rule set to judge with: a bundled key, a ``.toml`` file, or (``None``) the Chinese
+    edition in force on ``day``; with ``tolerance`` (m²) laid over it.
+
+    Parameters
+    ----------
+    rules : str or None
+        ``cn-2014``, ``cn-1999``, ``uk-2016``, ``us-2025``, a path ending in ``.toml``, or None.
+    day : date
+        The day judged (picks the edition in force when ``rules`` is None).
+    tolerance : float, optional
+        Tolerance in m² replacing the rule set's own.
+    allow_files : bool
+        Whether ``rules`` may name a file. The CLI allows it; the API does not (a client must
+        not make the server read a path of its choosing) and says so.
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown key, a file where files are not allowed, or a file that is not a rule set.
+    """
+    bundled = bundled_rule_sets()
+    choices = f"bundled: {', '.join(bundled)}"
+    try:
+        if rules is None:
+            rule_set = rule_set_for(day)
+        elif rules.endswith(".toml"):
+            if not allow_files:
+                raise InvalidInputError(f"rule set files are read by the CLI only; {choices}")
+            rule_set = load_rule_set(rules)
+        elif rules in bundled:
+            rule_set = bundled[rules]
+        else:
+            raise InvalidInputError(f"unknown rule set {rules!r}; {choices}"
+                                    + (", or a .toml file" if allow_files else ""))
+    except RuleSetError as exc:
+        raise InvalidInputError(f"no rule set {rules or 'in force on ' + str(day)}: {exc}; "
+                                f"{choices}") from exc
+    return rule_set.with_tolerance(tolerance) if tolerance is not None else rule_set
+
+
+def grade_checker(rule_set: RuleSet):
+    """A check for allocation imports: refuses a grade the rule set has no limit for."""
+
+    def check(grade: str, org_level: str, subordinate: bool) -> None:
+        rule_set.limit(grade, org_level, subordinate=subordinate)
+
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class BuildingCompliance:
+    """A building's compliance report with the allocations it judged."""
+
+    report: ComplianceReport
+    allocations: Allocations
+
+
+def building_compliance(session: Session, building: Building, graph: nx.MultiDiGraph, *,
+                        rule_set: RuleSet, day: date) -> BuildingCompliance:
+    """Judge every office of a stored building with its stored allocations on ``day``."""
+    allocations = store.load_allocations(session, building)
+    rooms = store.room_facts_of(session, building)
+    report = assess(rooms, allocations, rule_set, day=day,
+                    attached=attached_rooms(graph, rooms))
+    return BuildingCompliance(report, allocations)
+
+
+def filter_compliance(judged: BuildingCompliance, *, verdict: str | None = None,
+                      storey: str | None = None, department: str | None = None
+                      ) -> tuple[list[RoomVerdict], list[PersonFinding]]:
+    """The rooms and person findings of a report that match the filters.
+
+    A room matches a department when one of its occupants belongs to it.
+    """
+    departments = {pid: p.department for pid, p in judged.allocations.people.items()}
+    rooms = [v for v in judged.report.rooms
+             if (verdict is None or v.verdict == verdict)
+             and (storey is None or v.storey == storey)
+             and (department is None or any(departments.get(o) == department
+                                            for o in v.occupants))]
+    people = [p for p in judged.report.people
+              if department is None or p.department == department]
+    return rooms, people
+
+
+def import_allocations(session: Session, building: Building, path: Path, *,
+                       actor: str) -> Allocations:
+    """Replace a building's allocations with the good rows of a CSV/XLSX file.
+
+    Rows naming an unknown room or a grade the rule set in force has no limit for are refused
+    and listed in ``Allocations.problems``; a file that cannot be read changes nothing.
+    """
+    rooms = store.room_facts_of(session, building)
+    imported = read_allocations(path, rooms=room_labels(rooms),
+                                check_grade=grade_checker(rule_set_for(date.today())))
+    store.replace_allocations(session, building, imported, actor=actor)
+    return imported
