@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from spaces.allocations import Allocations, Assignment, Person
 from spaces.compliance import RoomFacts
+from spaces.element_data import ElementData
 from twin.core.accounts import record_audit
 from twin.core.errors import InvalidInputError, NotFoundError
 from twin.core.tables import AuditEntry, Building, ElementRow
@@ -103,7 +104,7 @@ def room_facts_of(session: Session, building: Building) -> list[RoomFacts]:
     storeys = {r.global_id: r.name for r in session.scalars(select(ElementRow).where(
         ElementRow.revision_id == revision.id, ElementRow.kind == "storey"))}
     return [RoomFacts(r.global_id, r.name or r.global_id, storeys.get(r.storey),
-                      r.data.get("long_name"), r.data.get("object_type"),
-                      r.data.get("area_geometry"), r.data.get("area_qto"))
+                      r.data.get(ElementData.LONG_NAME), r.data.get(ElementData.OBJECT_TYPE),
+                      r.data.get(ElementData.AREA_GEOMETRY), r.data.get(ElementData.AREA_QTO))
             for r in session.scalars(select(ElementRow).where(
                 ElementRow.revision_id == revision.id, ElementRow.kind == "space"))]

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bim_models.device_kinds import DEVICE_KINDS, IFC_SENSOR_KINDS, STATE_CLASSES
+from spaces.element_data import ElementData
 from twin.core.accounts import record_audit
 from twin.core.errors import ConflictError, InvalidInputError, NotFoundError
 from twin.core.tables import Building, ElementRow
@@ -150,10 +151,10 @@ def devices_from_model(session: Session, building: Building) -> list[dict[str, A
         ElementRow.ifc_class.in_(("IfcSensor", "IfcFlowMeter"))))
     specs = []
     for row in rows:
-        kind = IFC_SENSOR_KINDS.get(str(row.data.get("predefined_type") or "").upper())
+        kind = IFC_SENSOR_KINDS.get(str(row.data.get(ElementData.PREDEFINED_TYPE) or "").upper())
         if kind is not None:
-            specs.append({"key": row.data.get("serial_number") or row.global_id, "kind": kind,
-                          "equipment": row.global_id, "name": row.name})
+            specs.append({"key": row.data.get(ElementData.SERIAL_NUMBER) or row.global_id,
+                          "kind": kind, "equipment": row.global_id, "name": row.name})
     return specs
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from spaces.element_data import ElementData
 from twin.core.accounts import record_audit
 from twin.core.errors import ConflictError, NotFoundError
 from twin.core.model_store import ParsedRevision
@@ -145,7 +146,7 @@ def query_elements(session: Session, revision: Revision, *, kind: str | None = N
 
 
 def _moved(old: dict[str, Any], new: dict[str, Any]) -> float | None:
-    a, b = old.get("centroid"), new.get("centroid")
+    a, b = old.get(ElementData.CENTROID), new.get(ElementData.CENTROID)
     if a is None or b is None:
         return None
     distance = math.dist(a, b)
@@ -182,8 +183,8 @@ def diff_revisions(session: Session, old: Revision, new: Revision) -> dict[str, 
         distance = _moved(a.data, b.data)
         if distance is not None:
             result["moved"].append({**describe(b), "distance": round(distance, 3),
-                                    "from": a.data.get("centroid"),
-                                    "to": b.data.get("centroid")})
+                                    "from": a.data.get(ElementData.CENTROID),
+                                    "to": b.data.get(ElementData.CENTROID)})
         if (a.storey, a.space) != (b.storey, b.space):
             result["relocated"].append({**describe(b), "from": {"storey": a.storey,
                                                                 "space": a.space},
