@@ -11,9 +11,10 @@ The public names are imported from their submodules on first use (PEP 562), so t
 from __future__ import annotations
 
 import sys
-from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from bim_models.lazy import lazy_exports, submodule_of
 
 if TYPE_CHECKING:
     from maintenance.alarms import CONSEQUENCE_KINDS, Alarm, AlarmBook, AlarmChange
@@ -104,21 +105,8 @@ _EXPORTS = {
     ),
     "maintenance.workorders": ("AutoCreatePolicy", "WorkOrder", "WorkOrderBook", "WorkOrderChange"),
 }
-_SUBMODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Import the submodule of a public name on first use (PEP 562)."""
-    if name not in _SUBMODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_SUBMODULE_OF[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the public ones not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+_SUBMODULE_OF = submodule_of(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
 
 
 #: Public names that are also the name of their submodule (``maintenance.impact``).

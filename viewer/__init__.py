@@ -11,8 +11,9 @@ matplotlib, trimesh or pyvista until something is drawn.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bim_models.lazy import lazy_exports, submodule_of
 
 if TYPE_CHECKING:
     from viewer.colours import (
@@ -70,18 +71,5 @@ _EXPORTS = {
     "viewer.snapshot": ("render_snapshot",),
     "viewer.tour": ("render_tour",),
 }
-_SUBMODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """Import the submodule of a public name on first use (PEP 562)."""
-    if name not in _SUBMODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_SUBMODULE_OF[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The module's names, the public ones not imported yet included."""
-    return sorted(set(globals()) | set(__all__))
+_SUBMODULE_OF = submodule_of(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _SUBMODULE_OF, globals())
