@@ -244,3 +244,22 @@ def test_every_readings_and_simulator_answer_has_a_typed_schema(setup):
     assert _resolve(ingest["responses"]["200"]["content"]["application/json"]["schema"],
                     components)["properties"]["rejected_by_reason"]
     assert "text/csv" in ingest["requestBody"]["content"]
+
+
+def test_a_work_order_has_one_shape_in_rest_and_in_the_push_stream(setup):
+    client, tokens, building = setup
+    with client.websocket_connect(f"/buildings/{building}/stream?token={tokens['manager']}"
+                                  "&types=work_order") as ws:
+        ws.receive_json()  # the filters
+        created = client.post(f"/buildings/{building}/work-orders",
+                              json={"title": "replace a lamp", "priority": "high"},
+                              headers=_auth(tokens["maintenance"])).json()
+        notice = ws.receive_json()
+    listed = client.get(f"/buildings/{building}/work-orders/{created['work_order_id']}",
+                        headers=_auth(tokens["manager"])).json()
+    envelope = {"type", "action", "building", "id", "detail"}
+    assert set(notice) - envelope == set(created)  # the REST shape, whole
+    assert {k: notice[k] for k in created} == created
+    assert {k: listed[k] for k in created} == created and set(listed) - set(created) == \
+        {"location"}
+    assert notice["id"] == created["work_order_id"] and notice["priority"] == "high"
