@@ -21,6 +21,7 @@ from twin.iot.cli import commands as iot_commands
 from twin.maintenance.cli import commands as maintenance_commands
 from twin.portfolio.cli import commands as portfolio_commands
 from twin.scene.cli import commands as scene_commands
+from twin.standards.cli import commands as standards_commands
 
 if TYPE_CHECKING:
     from twin.core.settings import Settings
@@ -162,7 +163,7 @@ def version() -> None:
 
 
 for domain_commands in (portfolio_commands, housing_commands, iot_commands,
-                        maintenance_commands, scene_commands):
+                        maintenance_commands, scene_commands, standards_commands):
     domain_commands.register(app)
 
 

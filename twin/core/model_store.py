@@ -48,6 +48,9 @@ class ParsedRevision:
     elements : list of dict
         Rows with ``global_id``, ``kind``, ``ifc_class``, ``name``, ``storey``, ``space``,
         ``data``.
+    quality : dict, optional
+        The model-quality report (:func:`bim_models.standards.ids.check_ifc`), when the file
+        was checked.
     """
 
     sha256: str
@@ -55,20 +58,25 @@ class ParsedRevision:
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     elements: list[dict[str, Any]] = field(default_factory=list)
+    quality: dict[str, Any] | None = None
 
     @classmethod
-    def of_building(cls, model: BuildingModel, graph: nx.MultiDiGraph) -> ParsedRevision:
-        """The revision data of an opened building (model and graph)."""
+    def of_building(cls, model: BuildingModel, graph: nx.MultiDiGraph,
+                    quality: dict[str, Any] | None = None) -> ParsedRevision:
+        """The revision data of an opened building (model and graph), with its quality
+        report if it was checked."""
         from spaces import element_index
 
         return cls(sha256=model.sha256, schema=model.schema, counts=model.counts(),
-                   warnings=list(model.warnings), elements=element_index(model, graph))
+                   warnings=list(model.warnings), elements=element_index(model, graph),
+                   quality=quality)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ParsedRevision:
         """From the parse worker's JSON line (extra keys such as ``ok`` are ignored)."""
         return cls(sha256=data["sha256"], schema=data["schema"], counts=data["counts"],
-                   warnings=list(data["warnings"]), elements=list(data["elements"]))
+                   warnings=list(data["warnings"]), elements=list(data["elements"]),
+                   quality=data.get("quality"))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (what the parse worker prints)."""
@@ -111,11 +119,13 @@ def parse_upload(path: Path, filename: str, settings: Settings) -> ParsedRevisio
     Raises
     ------
     InvalidInputError
-        The parser refused the file, or it broke a limit. The message names ``filename``,
-        never the temporary path.
+        The parser refused the file, it broke a limit, or it failed a blocking model-quality
+        requirement (``settings.ids_blocking``; ``detail`` has the failures). The message
+        names ``filename``, never the temporary path.
     """
     command = [sys.executable, "-m", "twin.core.parse_worker", str(path),
-               str(settings.resolved_cache_dir), str(settings.parse_memory_mb)]
+               str(settings.resolved_cache_dir), str(settings.parse_memory_mb),
+               settings.ids_blocking]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False,
                               timeout=settings.parse_timeout_s)
@@ -133,7 +143,18 @@ def parse_upload(path: Path, filename: str, settings: Settings) -> ParsedRevisio
     if not result.get("ok"):
         message = str(result.get("error", "refused")).replace(str(path), filename)
         raise InvalidInputError(message)
-    return ParsedRevision.from_json(result)
+    parsed = ParsedRevision.from_json(result)
+    if parsed.quality is not None:
+        parsed.quality["file"] = filename  # the worker saw the spooled copy's name
+    if parsed.quality is not None and not parsed.quality["passed"]:
+        from bim_models.standards.quality_report import blocking_failures
+
+        lines = blocking_failures(parsed.quality)
+        failed = [r for r in parsed.quality["requirements"]
+                  if r["blocking"] and r["status"] == "failed"]
+        raise InvalidInputError(f"{filename}: refused by the model quality check: "
+                                + "; ".join(lines), {"blocking_failures": failed})
+    return parsed
 
 
 def store_model_file(path: Path, sha256: str, settings: Settings) -> Path:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
         How far ahead of the server's clock a reading's timestamp may be.
     ingest_max_mb : int
         Largest ingest request body, MiB.
+    ids_blocking : str
+        Comma-separated model-quality requirements (:mod:`bim_models.standards.ids`) whose
+        failure refuses an upload; ``none`` for none. Default: the GlobalId checks.
     """
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", env_file=".env", extra="ignore")
@@ -73,6 +76,7 @@ class Settings(BaseSettings):
     retention_days: float = Field(default=90.0, gt=0)
     future_tolerance_s: float = Field(default=300.0, ge=0)
     ingest_max_mb: int = Field(default=16, ge=1)
+    ids_blocking: str = "globalid-present,globalid-unique"
 
     @property
     def resolved_database_url(self) -> str:

@@ -62,6 +62,8 @@ class Revision(Base):
     schema: Mapped[str] = mapped_column(String(20))
     counts: Mapped[dict[str, Any]]
     warnings: Mapped[list[Any]]
+    #: The model-quality report of the upload (bim_models.standards.ids), if it was checked.
+    quality: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100))
     building: Mapped[Building] = relationship(back_populates="revisions")

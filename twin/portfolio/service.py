@@ -88,7 +88,7 @@ def add_revision(session: Session, building: Building, *, parsed: ParsedRevision
         Revision.building_id == building.id)) or 0) + 1
     revision = Revision(building_id=building.id, number=number, sha256=parsed.sha256,
                         filename=filename, schema=parsed.schema, counts=parsed.counts,
-                        warnings=parsed.warnings, created_by=actor)
+                        warnings=parsed.warnings, quality=parsed.quality, created_by=actor)
     session.add(revision)
     session.flush()
     session.add_all(ElementRow(revision_id=revision.id, **row) for row in parsed.elements)
