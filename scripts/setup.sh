@@ -21,3 +21,5 @@ if [ ! -f "$stamp" ]; then
 fi
 # The web viewer: three.js from npm, bundled with esbuild into viewer/web/dist.
 bash scripts/build-viewer.sh || exit 1
+# The web portal: Vue 3 + Element Plus + ECharts from npm, built with Vite into web/portal/dist.
+bash scripts/build-portal.sh || exit 1

@@ -18,11 +18,13 @@ from twin.iot import simulator_router as simulator
 from twin.iot.runtime import LiveRuntime
 from twin.maintenance import router as maintenance
 from twin.maintenance.service import MaintenanceService
+from twin.portal import router as portal
 from twin.portfolio import elements_router as elements
 from twin.portfolio import router as buildings
 from twin.portfolio.elements import graph_loader
 from twin.scene import router as scene
 from twin.scene import web_router as viewer_web
+from twin.standards import router as standards
 
 __all__ = ["create_app"]
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     for module in (system, buildings, elements, housing, iot, simulator, maintenance,
-                   scene, viewer_web):
+                   scene, viewer_web, standards):
         app.include_router(module.router)
+    app.include_router(portal.router)  # last: the portal's history fallback
     return app

@@ -1,0 +1,409 @@
+"""The web portal (web/portal: Vue 3, Element Plus, ECharts) in a real browser: Debian's
+Chromium (headless) driven by Playwright against a real server holding the demo's sample
+building, with the reading simulator running (for the live alarm).
+
+Screenshots of each workspace go to docs/screenshots/portal-*.png (look at them). These tests
+fail, not skip, when Chromium is missing (scripts/test.sh installs it).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import httpx
+import pytest
+from browser import REPO, LiveServer, launch_chromium
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect, sync_playwright
+
+from twin.api.app import create_app
+from twin.core.settings import Settings
+from twin.demo import DEMO_USERS
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+_HOUSING_PAGES = {"rooms", "allocations", "rectification"}
+_MAINTENANCE_PAGES = {"alarms", "workOrders"}
+_ADMIN_PAGES = {"portfolio.manage": "adminBuildings", "users.manage": "adminUsers"}
+
+
+def build_portal() -> None:
+    """Run scripts/build-portal.sh (idempotent)."""
+    result = subprocess.run(["bash", str(REPO / "scripts" / "build-portal.sh")],
+                            capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise AssertionError(f"scripts/build-portal.sh failed: {result.stderr.strip()}")
+
+
+class SimulatedServer(LiveServer):
+    """The demo server with the reading simulator (a reading per device every 2 s)."""
+
+    def env(self) -> dict[str, str]:
+        return dict(super().env(), TWIN_SIMULATE="true", TWIN_SIMULATE_INTERVAL_S="2")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    build_portal()
+    live = SimulatedServer(tmp_path_factory.mktemp("web-portal") / "data")
+    live.prepare()
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def _sign_in(page, server, username, path="/"):
+    """Open ``path`` signed out, sign in as ``username`` on the page that shows."""
+    page.goto(f"{server.base}{path}")
+    page.wait_for_selector(".signin-card")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_USERS[username][1])
+    page.click(".signin-submit")
+    page.wait_for_selector("[data-testid=nav]")
+
+
+def _shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(800)  # charts animate in (300 ms)
+    page.screenshot(path=str(SCREENSHOTS / f"portal-{name}.png"))
+
+
+def test_the_portal_is_served_with_a_history_fallback_and_the_api_wins(server, tmp_path):
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    with httpx.Client(base_url=server.base, timeout=30) as client:
+        for path in ("/", "/housing/rooms?verdict=over", "/maintenance/alarms", "/no/such/page"):
+            answer = client.get(path, headers=html)
+            assert answer.status_code == 200, path
+            assert answer.headers["content-type"].startswith("text/html")
+            assert '<div id="app">' in answer.text and "/assets/" in answer.text
+        assert "http" not in answer.text  # nothing from the internet
+        for path in ("/buildings/999/nothing", "/auth/nothing"):
+            answer = client.get(path, headers=html)  # an API path keeps its JSON 404
+            assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
+        assert client.get("/housing/rooms").status_code == 404  # not a browser: JSON
+        assert client.get("/health").json()["status"] == "ok"
+        assert client.get("/openapi.json").json()["info"]["title"] == "Facility twin"
+        assert client.get("/docs", headers=html).status_code == 200
+        assert "/viewer/viewer.js" in client.get("/viewer", headers=html).text
+        page = client.get("/", headers=html).text
+        script = re.search(r'src="(/assets/[\w.-]+\.js)"', page).group(1)
+        answer = client.get(script)
+        assert answer.status_code == 200 and "javascript" in answer.headers["content-type"]
+        assert client.get("/assets/nothing.js").status_code == 404
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    app.state.portal_dist = tmp_path / "empty"
+    with TestClient(app) as client:
+        answer = client.get("/", headers=html)
+    assert answer.status_code == 503
+    assert "scripts/build-portal.sh" in answer.json()["error"]["message"]
+
+
+def test_the_root_shows_a_chinese_sign_in_page(server, page):
+    page.goto(f"{server.base}/")
+    card = page.locator(".signin-card")
+    expect(card).to_contain_text("用户登录")
+    expect(card).to_contain_text("用户名")
+    expect(page.locator(".signin-submit")).to_have_text(re.compile("登 ?录"))
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    page.fill("input[name=username]", "housing")
+    page.fill("input[name=password]", "wrong-password")
+    page.click(".signin-submit")
+    expect(page.locator(".signin-error")).to_contain_text("401")
+    _shot(page, "signin")
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("username", list(DEMO_USERS))
+def test_each_account_lands_in_a_workspace_matching_its_capabilities(server, page, username):
+    _status, me = server.get_json("/auth/me", server.token(username, DEMO_USERS[username][1]))
+    expected = {"home", "viewer"}
+    if "housing.read" in me["capabilities"]:
+        expected |= _HOUSING_PAGES
+    if "maintenance.read" in me["capabilities"]:
+        expected |= _MAINTENANCE_PAGES
+    expected |= {page for cap, page in _ADMIN_PAGES.items() if cap in me["capabilities"]}
+    if {"housing.read", "maintenance.read"} <= set(me["capabilities"]):
+        expected.add("dashboard")
+    _sign_in(page, server, username)
+    nav = page.locator("[data-testid=nav] [data-nav]")
+    shown = {nav.nth(i).get_attribute("data-nav") for i in range(nav.count())}
+    assert shown == expected
+    card = page.locator(f".building-card[data-building='{server.building_id}']")
+    expect(card.locator("[data-kpi=rooms] b")).to_have_text("133")
+    expect(card.locator("[data-kpi=online] b")).to_have_text(re.compile(r"^\d+%$"),
+                                                             timeout=20_000)
+    assert card.locator("[data-kpi=over]").count() == ("housing.read" in me["capabilities"])
+    assert card.locator("[data-kpi=alarms]").count() == \
+        ("maintenance.read" in me["capabilities"])
+    expect(page.locator(".user-menu")).to_contain_text(username)
+    _shot(page, f"home-{username}")
+    assert page.locator(".api-error").count() == 0
+    assert page.problems == []
+
+
+def test_the_housing_officer_filters_rooms_by_verdict(server, page):
+    token = server.token("housing", DEMO_USERS["housing"][1])
+    _status, over = server.get_json(f"/buildings/{server.building_id}/compliance?verdict=over",
+                                    token)
+    _status, everything = server.get_json(f"/buildings/{server.building_id}/compliance", token)
+    _sign_in(page, server, "housing")
+    page.click("[data-testid=nav] [data-nav=rooms]")
+    count = page.locator("[data-testid=room-count]")
+    expect(count).to_have_attribute("data-count", str(len(everything["rooms"])))
+    page.click(".filter-verdict")
+    page.locator(".el-select-dropdown__item:visible", has_text=re.compile("^超标$")).click()
+    expect(page).to_have_url(re.compile(r"/housing/rooms\?verdict=over$"))
+    expect(count).to_have_attribute("data-count", str(len(over["rooms"])))
+    assert len(over["rooms"]) == over["counts"]["over"] > 0
+    rows = page.locator(".room-table .el-table__body tr")
+    assert rows.count() == len(over["rooms"])
+    assert set(rows.locator(".vocab-tag").all_inner_texts()) == {"超标"}
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    _shot(page, "housing-rooms")
+    assert page.problems == []
+
+
+def test_importing_allocations_shows_the_refused_row_and_its_reason(server, page):
+    source = server.data_dir / "sample" / "allocations.csv"
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    bad = dict.fromkeys(header, "")
+    bad.update(person_id="X9999", name="测试", department="办公室", org_level="市",
+               subordinate="no", grade="局(处)级以下", status="active", room="ZZ-999",
+               **{"from": "2026-01-01"})
+    upload = server.data_dir / "allocations-with-a-bad-row.csv"
+    upload.write_text("\n".join([*lines, ",".join(bad[c] for c in header)]) + "\n",
+                      encoding="utf-8-sig")
+    token = server.token("housing", DEMO_USERS["housing"][1])
+    _sign_in(page, server, "housing", "/housing/allocations")
+    expect(page.locator(".alloc-table .el-table__body tr").first).to_be_visible()
+    page.set_input_files(".alloc-upload input[type=file]", str(upload))
+    problems = page.locator(".problem-table .el-table__body tr")
+    expect(problems).to_have_count(1, timeout=60_000)
+    with upload.open("rb") as handle:  # the same file through the API: the same answer
+        answer = httpx.post(f"{server.base}/buildings/{server.building_id}/allocations",
+                            files={"file": (upload.name, handle, "text/csv")},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=120).json()
+    assert len(answer["problems"]) == 1
+    problem = answer["problems"][0]
+    assert "ZZ-999" in problem["reason"] or problem["value"] == "ZZ-999"
+    row_text = problems.first.inner_text()
+    assert problem["reason"] in row_text and str(problem["row"]) in row_text
+    expect(page.locator(".import-result")).to_contain_text(str(answer["assignments"]))
+    _shot(page, "housing-allocations")
+    assert page.problems == []
+
+
+def test_the_maintenance_user_sees_a_new_alarm_live_and_acknowledges_it(server, page):
+    token = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    alarms_path = f"/buildings/{server.building_id}/alarms"
+    _status, before = server.get_json(alarms_path, token)
+    _sign_in(page, server, "maintenance", "/maintenance/alarms")
+    expect(page.locator("[data-testid=live]")).to_be_visible(timeout=20_000)
+    page.evaluate("window.__notReloaded = true")
+    status, _fault = server.post_json("/simulator/faults",
+                                      {"kind": "ahu_failure", "target": "AHU-02"}, token)
+    assert status == 201
+    known = {a["alarm_id"] for a in before}
+    deadline = time.monotonic() + 60
+    new = []
+    while time.monotonic() < deadline and not new:
+        _status, now = server.get_json(alarms_path, token)
+        new = [a for a in now if a["alarm_id"] not in known and a["state"] == "raised"]
+        time.sleep(0.5)
+    assert new, "the AHU failure raised no alarm"
+    alarm = new[0]
+    row = page.locator(".alarm-table .el-table__body tr", has_text=alarm["message"]).first
+    expect(row).to_be_visible(timeout=20_000)  # came through the push stream
+    assert page.evaluate("window.__notReloaded") is True
+    _shot(page, "maintenance-alarms")
+    row.locator("button.ack").click()
+    expect(row.locator(".vocab-tag[data-value=acknowledged]")).to_be_visible(timeout=20_000)
+    _status, detail = server.get_json(f"{alarms_path}/{alarm['alarm_id']}", token)
+    assert detail["state"] == "acknowledged" and detail["acknowledged_by"] == "maintenance"
+    page.click("[data-testid=nav] [data-nav=workOrders]")
+    expect(page.locator(".wo-table .el-table__body tr").first).to_be_visible(timeout=20_000)
+    _shot(page, "maintenance-work-orders")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server.base}/maintenance/alarms")
+    card = page.locator(f".alarm-card[data-alarm='{alarm['alarm_id']}']")
+    expect(card).to_contain_text(alarm["message"], timeout=20_000)  # cards on a phone
+    expect(card.locator(".vocab-tag[data-value=acknowledged]")).to_be_visible()
+    assert page.locator(".aside").is_hidden() and page.locator(".menu-toggle").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    _shot(page, "maintenance-alarms-phone")
+    assert page.problems == []
+
+
+def test_the_maintenance_user_assigns_and_comments_on_a_work_order(server, page):
+    token = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    orders_path = f"/buildings/{server.building_id}/work-orders?open_only=true"
+    _status, orders = server.get_json(orders_path, token)
+    assert orders, "the AHU failure of the alarm test opened no work order"
+    order = orders[0]
+    _sign_in(page, server, "maintenance", "/maintenance/work-orders")
+    row = page.locator(".wo-table .el-table__body tr", has_text=order["work_order_id"]).first
+    expect(row.locator(".vocab-tag[data-value=open]")).to_be_visible()
+    row.get_by_role("button", name="派单", exact=True).click()
+    page.fill(".el-message-box input", "maintenance")
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    expect(row.locator(".vocab-tag[data-value=assigned]")).to_be_visible()
+    row.get_by_role("button", name="备注", exact=True).click()
+    page.fill(".el-message-box input", "已到现场 on site")
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    expect(page.locator(".el-message--success").last).to_be_visible()
+    row.locator(".wo-move").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="已验收").click()
+    expect(page.locator(".el-message--error").last).to_contain_text("409")  # not allowed
+    _status, detail = server.get_json(
+        f"/buildings/{server.building_id}/work-orders/{order['work_order_id']}", token)
+    assert detail["state"] == "assigned" and detail["assignee"] == "maintenance"
+    assert [c["text"] for c in detail["comments"]] == ["已到现场 on site"]
+    assert page.problems == []
+
+
+def test_the_rectification_plan_lists_departments_and_deadlines(server, page):
+    token = server.token("housing", DEMO_USERS["housing"][1])
+    _status, plan = server.get_json(f"/buildings/{server.building_id}/rectification", token)
+    _sign_in(page, server, "housing", "/housing/rectification")
+    expect(page.locator(".dept-table .el-table__body tr")).to_have_count(
+        len(plan["departments"]))
+    expect(page.locator(".action-table .el-table__body tr")).to_have_count(len(plan["actions"]))
+    expect(page.locator(".page-title + .count, .count").first).to_contain_text(plan["deadline"])
+    _shot(page, "housing-rectification")
+    assert page.problems == []
+
+
+def test_the_language_switch_changes_the_labels_and_is_remembered(server, page):
+    _sign_in(page, server, "manager")
+    nav = page.locator("[data-testid=nav]")
+    expect(nav).to_contain_text("首页")
+    expect(nav).to_contain_text("数字房管")
+    page.locator(".lang-switch").get_by_text("EN").click()
+    expect(nav).to_contain_text("Home")
+    expect(nav).to_contain_text("Office space")
+    expect(page.locator(".page-title")).to_have_text("Portfolio")
+    page.reload()
+    expect(page.locator("[data-testid=nav]")).to_contain_text("Work orders")
+    assert page.evaluate("document.documentElement.lang") == "en" or \
+        page.evaluate("localStorage.getItem('twin.lang')") == "en"
+    page.click("[data-testid=nav] [data-nav=rooms]")
+    expect(page.locator(".room-table")).to_contain_text("Over standard")
+    _shot(page, "manager-rooms-en")
+    page.locator(".lang-switch").get_by_text("中").click()
+    expect(page.locator("[data-testid=nav]")).to_contain_text("房间台账")
+    assert page.problems == []
+
+
+def test_the_manager_dashboard_sums_the_buildings(server, page):
+    token = server.token("manager", DEMO_USERS["manager"][1])
+    _status, report = server.get_json(f"/buildings/{server.building_id}/compliance", token)
+    _sign_in(page, server, "manager", "/dashboard")
+    expect(page.locator("[data-total=rooms] b")).to_have_text("133")
+    over = report["counts"]["over"] + report["counts"]["shared_over"]
+    expect(page.locator("[data-total=over] b")).to_have_text(str(over))
+    expect(page.locator(".chart canvas")).to_have_count(3)
+    _shot(page, "manager-dashboard")
+    assert page.problems == []
+
+
+def test_a_deep_link_opened_signed_out_lands_on_its_page_after_sign_in(server, page):
+    _sign_in(page, server, "maintenance", "/maintenance/work-orders?x=1")
+    expect(page).to_have_url(re.compile(r"/maintenance/work-orders\?x=1$"))
+    expect(page.locator(".page-title")).to_have_text("工单管理")
+    assert page.problems == []
+
+
+def test_a_refusal_shows_the_server_code_and_message(server, page):
+    _sign_in(page, server, "housing", "/maintenance/alarms")
+    error = page.locator(".api-error")
+    expect(error).to_contain_text("403")
+    expect(error).to_contain_text("forbidden")
+    expect(error).to_contain_text("maintenance.read")
+    expect(error).to_contain_text("无权限")
+    _shot(page, "forbidden")
+    assert page.problems == []
+
+
+def test_the_admin_adds_and_removes_a_user(server, page):
+    _sign_in(page, server, "admin", "/admin/users")
+    table = page.locator(".user-table")
+    expect(table).to_contain_text("housing")
+    page.fill(".new-username input", "clerk")
+    page.fill(".new-password input", "clerk-password-2026")
+    page.click(".new-role")
+    page.locator(".el-select-dropdown__item:visible", has_text="房管专员").click()
+    page.click(".new-buildings")
+    page.locator(".el-select-dropdown__item:visible", has_text="Municipal").click()
+    page.keyboard.press("Escape")
+    page.click(".add-user")
+    row = table.locator(".el-table__body tr", has_text="clerk")
+    expect(row).to_contain_text("房管专员")
+    _status, me = server.get_json("/auth/me", server.token("clerk", "clerk-password-2026"))
+    assert me["role"] == "housing_officer" and me["buildings"] == [server.building_id]
+    _shot(page, "admin-users")
+    row.locator(".remove-user").click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    expect(row).to_have_count(0)
+    status, _body = server.post_json("/auth/token", {"username": "clerk",
+                                                     "password": "clerk-password-2026"})
+    assert status == 401
+    assert page.problems == []
+
+
+def test_the_admin_sees_revisions_and_a_refused_upload_says_why(server, page, tmp_path):
+    _sign_in(page, server, "admin", "/admin/buildings")
+    row = page.locator(".building-table .el-table__row", has_text="Municipal")
+    row.get_by_text("版本记录").click()
+    row.locator(".el-table__expand-icon").click()
+    expect(page.locator(".building-table")).to_contain_text("office-ifc4.ifc")
+    bad = tmp_path / "not-a-model.ifc"
+    bad.write_text("this is not IFC\n")
+    page.fill(".building-name input", "Broken upload")
+    page.set_input_files(".ifc-file", str(bad))
+    page.click(".create-building")
+    error = page.locator(".api-error")
+    expect(error).to_contain_text(re.compile(r"4\d\d "), timeout=60_000)
+    _status, buildings = server.get_json("/buildings", server.token("admin",
+                                                                    DEMO_USERS["admin"][1]))
+    assert [b["name"] for b in buildings["items"]] == ["Municipal office building (sample)"]
+    _shot(page, "admin-buildings")
+    assert page.problems == []
+
+
+def test_the_alarm_console_says_when_the_stream_drops_and_reconnects(server, page):
+    _sign_in(page, server, "maintenance", "/maintenance/alarms")
+    expect(page.locator("[data-testid=live]")).to_be_visible(timeout=20_000)
+    banner = page.locator(".stream-dropped")
+    assert banner.count() == 0
+    server.stop()  # the push stream drops with the server
+    try:
+        expect(banner).to_be_visible(timeout=20_000)
+        expect(banner).to_contain_text("实时推送已断开")
+    finally:
+        server.start()  # same port, same data
+    expect(banner).to_have_count(0, timeout=60_000)  # reconnected (2 s, then 4 s …)
+    expect(page.locator("[data-testid=live]")).to_be_visible()
+    assert page.problems == []

@@ -1,0 +1,122 @@
+// Chinese first (zh-CN), English on request; the choice is remembered in localStorage.
+// Vocabulary labels (verdicts, severities, states …) come from the server, not from here.
+import { createI18n } from "vue-i18n";
+import { choice } from "./session.js";
+
+const LANG_KEY = "twin.lang";
+
+const messages = {
+  "zh-CN": {
+    app: { title: "楼宇数字孪生管理平台", short: "数字孪生" },
+    signin: { title: "用户登录", username: "用户名", password: "密码", submit: "登 录",
+      required: "请输入用户名和密码" },
+    top: { building: "楼宇", signOut: "退出登录", role: "角色", noBuilding: "无可用楼宇" },
+    nav: { home: "首页", housing: "数字房管", compliance: "合规总览", rooms: "房间台账",
+      allocations: "分配管理", rectification: "整改方案", maintenance: "运维管理",
+      alarms: "告警监控", workOrders: "工单管理", viewer: "三维 3D" },
+    common: { total: "共 {n} 条", search: "搜索", all: "全部", refresh: "刷新",
+      actions: "操作", loading: "加载中…", none: "暂无数据", error: "错误",
+      confirm: "确定", cancel: "取消", done: "操作成功" },
+    dash: { title: "管理驾驶舱", nav: "管理驾驶舱", verdicts: "各楼宇房间核定结论",
+      operations: "各楼宇运维情况", alarms: "各楼宇告警级别" },
+    home: { title: "楼宇总览", rooms: "房间", over: "超标房间", vacant: "空置办公室",
+      alarms: "未关闭告警", workOrders: "未完成工单", overdue: "逾期工单",
+      online: "设备在线率", open: "进入" },
+    rooms: { title: "房间台账", verdict: "核定结论", department: "部门", storey: "楼层",
+      room: "房间号", occupants: "使用人", area: "使用面积 m²", limit: "核定面积 m²",
+      excess: "超出 m²", reason: "说明", perVerdict: "按结论统计", perDepartment: "各部门超标房间",
+      perStorey: "各楼层结论", count: "共 {n} 间" },
+    alloc: { title: "分配管理", upload: "导入分配表 (CSV/XLSX)", person: "人员编号", name: "姓名",
+      department: "部门", grade: "职级", room: "房间号", start: "起始日期", end: "结束日期",
+      endNow: "结束分配", endConfirm: "确定于今日结束 {name} 在 {room} 的分配？",
+      imported: "已导入 {people} 人、{assignments} 条分配", refused: "被拒绝的行",
+      currentOnly: "仅当前分配", row: "行", column: "列", value: "值", reason: "原因" },
+    rect: { title: "整改方案", issued: "下发日期", deadline: "整改期限", offices: "办公室",
+      overStandard: "超标房间", excess: "超出面积 m²", findings: "人员问题",
+      subject: "对象", finding: "问题", basis: "依据", action: "整改措施" },
+    alarms: { title: "告警监控", severity: "级别", state: "状态", message: "告警内容",
+      source: "设备", firstSeen: "首次发生", ack: "确认", close: "关闭", live: "实时推送已连接",
+      dropped: "实时推送已断开，正在重连…", filter: "状态筛选", open: "未关闭" },
+    wo: { title: "工单管理", id: "工单号", titleCol: "标题", priority: "优先级",
+      state: "状态", assignee: "处理人", due: "期限", transition: "流转", assign: "派单",
+      comment: "备注", assignPrompt: "处理人用户名", commentPrompt: "备注内容",
+      openOnly: "仅未完成" },
+    admin: { group: "系统管理", buildings: "楼宇管理", users: "用户管理", buildingName: "楼宇名称",
+      uploadIfc: "上传 IFC 模型", uploading: "上传中 {p}%", revision: "版本", revisions: "版本记录",
+      newRevision: "上传新版本", file: "文件", chooseFile: "选择文件", noFile: "未选择文件",
+      at: "时间", by: "操作人",
+      passwordHint: "密码（至少 8 位）", buildingsInScope: "可访问楼宇", add: "新增用户",
+      remove: "删除", removeConfirm: "确定删除用户 {name}？", scope: "楼宇范围",
+      allBuildings: "全部楼宇", someBuildings: "指定楼宇" },
+    errors: { forbidden: "无权限", notFound: "页面不存在" },
+  },
+  en: {
+    app: { title: "Facility Twin Management Platform", short: "Facility twin" },
+    signin: { title: "Sign in", username: "Username", password: "Password", submit: "Sign in",
+      required: "Enter your username and password" },
+    top: { building: "Building", signOut: "Sign out", role: "Role", noBuilding: "No building" },
+    nav: { home: "Home", housing: "Office space", compliance: "Compliance", rooms: "Rooms",
+      allocations: "Allocations", rectification: "Rectification", maintenance: "Maintenance",
+      alarms: "Alarms", workOrders: "Work orders", viewer: "3D viewer" },
+    common: { total: "{n} in all", search: "Search", all: "All", refresh: "Refresh",
+      actions: "Actions", loading: "Loading…", none: "No data", error: "Error",
+      confirm: "OK", cancel: "Cancel", done: "Done" },
+    dash: { title: "Manager dashboard", nav: "Dashboard", verdicts: "Room verdicts per building",
+      operations: "Operations per building", alarms: "Open alarms per building by severity" },
+    home: { title: "Portfolio", rooms: "Rooms", over: "Over-standard rooms",
+      vacant: "Vacant offices", alarms: "Open alarms", workOrders: "Open work orders",
+      overdue: "Overdue", online: "Devices online", open: "Open" },
+    rooms: { title: "Rooms", verdict: "Verdict", department: "Department", storey: "Storey",
+      room: "Room", occupants: "Occupants", area: "Area used m²", limit: "Limit m²",
+      excess: "Excess m²", reason: "Reason", perVerdict: "Rooms per verdict",
+      perDepartment: "Over-standard rooms per department", perStorey: "Verdicts per storey",
+      count: "{n} rooms" },
+    alloc: { title: "Allocations", upload: "Import allocations (CSV/XLSX)", person: "Person id",
+      name: "Name", department: "Department", grade: "Grade", room: "Room", start: "From",
+      end: "To", endNow: "End", endConfirm: "End the assignment of {name} in {room} today?",
+      imported: "Imported {people} people and {assignments} assignments",
+      refused: "Refused rows", currentOnly: "Current only", row: "Row", column: "Column",
+      value: "Value", reason: "Reason" },
+    rect: { title: "Rectification plan", issued: "Issued", deadline: "Deadline",
+      offices: "Offices", overStandard: "Over standard", excess: "Excess m²",
+      findings: "Person findings", subject: "Subject", finding: "Finding", basis: "Basis",
+      action: "Action" },
+    alarms: { title: "Alarm console", severity: "Severity", state: "State", message: "Message",
+      source: "Device", firstSeen: "First seen", ack: "Acknowledge", close: "Close",
+      live: "Live stream connected", dropped: "Live stream dropped, reconnecting…",
+      filter: "State", open: "Open" },
+    wo: { title: "Work orders", id: "Id", titleCol: "Title", priority: "Priority",
+      state: "State", assignee: "Assignee", due: "Due", transition: "Move to",
+      assign: "Assign", comment: "Comment", assignPrompt: "Assignee's username",
+      commentPrompt: "Comment", openOnly: "Open only" },
+    admin: { group: "Administration", buildings: "Buildings", users: "Users",
+      buildingName: "Building name", uploadIfc: "Upload IFC", uploading: "Uploading {p}%",
+      revision: "Revision", revisions: "Revisions", newRevision: "New revision", file: "File",
+      chooseFile: "Choose file", noFile: "No file chosen",
+      at: "At", by: "By", passwordHint: "Password (8+ characters)",
+      buildingsInScope: "Buildings in scope", add: "Add user", remove: "Remove",
+      removeConfirm: "Remove the user {name}?", scope: "Scope", allBuildings: "All buildings",
+      someBuildings: "Some buildings" },
+    errors: { forbidden: "Not allowed", notFound: "No such page" },
+  },
+};
+
+function initialLocale() {
+  const saved = localStorage.getItem(LANG_KEY);
+  return saved === "en" ? "en" : "zh-CN";
+}
+
+export const i18n = createI18n({ legacy: false, locale: initialLocale(),
+  fallbackLocale: "zh-CN", messages });
+
+export function setLocale(locale) {
+  i18n.global.locale.value = locale;
+  localStorage.setItem(LANG_KEY, locale);
+  document.documentElement.lang = locale;
+}
+
+/** The label of a vocabulary value in the current language. */
+export function label(vocabulary, value) {
+  const c = choice(vocabulary, value);
+  return i18n.global.locale.value === "en" ? c.label_en : c.label_zh;
+}

@@ -1,0 +1,49 @@
+// The pages and their addresses (each page its own chunk, loaded when first shown).
+// A signed-out visit goes to /signin?next=<the asked page>.
+import { createRouter, createWebHistory } from "vue-router";
+import { signedIn, session, loadSession } from "./session.js";
+import Layout from "./views/Layout.vue";
+import SignIn from "./views/SignIn.vue";
+const Home = () => import("./views/Home.vue");
+const HousingRooms = () => import("./views/HousingRooms.vue");
+const HousingAllocations = () => import("./views/HousingAllocations.vue");
+const HousingRectification = () => import("./views/HousingRectification.vue");
+const MaintenanceAlarms = () => import("./views/MaintenanceAlarms.vue");
+const MaintenanceWorkOrders = () => import("./views/MaintenanceWorkOrders.vue");
+const AdminBuildings = () => import("./views/AdminBuildings.vue");
+const AdminUsers = () => import("./views/AdminUsers.vue");
+const Dashboard = () => import("./views/Dashboard.vue");
+const NotFound = () => import("./views/NotFound.vue");
+
+const routes = [
+  { path: "/signin", name: "signin", component: SignIn, meta: { public: true } },
+  {
+    path: "/", component: Layout, children: [
+      { path: "", name: "home", component: Home },
+      { path: "dashboard", name: "dashboard", component: Dashboard },
+      { path: "housing/rooms", name: "rooms", component: HousingRooms },
+      { path: "housing/allocations", name: "allocations", component: HousingAllocations },
+      { path: "housing/rectification", name: "rectification", component: HousingRectification },
+      { path: "maintenance/alarms", name: "alarms", component: MaintenanceAlarms },
+      { path: "maintenance/work-orders", name: "workOrders", component: MaintenanceWorkOrders },
+      { path: "admin/buildings", name: "adminBuildings", component: AdminBuildings },
+      { path: "admin/users", name: "adminUsers", component: AdminUsers },
+      { path: ":rest(.*)*", name: "notFound", component: NotFound },
+    ],
+  },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!signedIn()) return { name: "signin", query: { next: to.fullPath } };
+  if (!session.ready) {
+    try {
+      await loadSession();
+    } catch {
+      return { name: "signin", query: { next: to.fullPath } };
+    }
+  }
+  return true;
+});
