@@ -67,7 +67,11 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                 model, graph = open_building(model_path,
                                              cache_dir=settings.resolved_cache_dir)
                 store_model_file(model_path, model.sha256, settings)
-                parsed = ParsedRevision.of_building(model, graph)
+                from bim_models.standards.ids import check_model, parse_blocking
+
+                quality = check_model(model_path,
+                                      blocking=parse_blocking(settings.ids_blocking))
+                parsed = ParsedRevision.of_building(model, graph, quality)
                 building = portfolio.create_building(session, name=DEMO_BUILDING,
                                                      parsed=parsed, filename=model_path.name,
                                                      actor="demo")
