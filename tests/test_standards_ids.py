@@ -44,17 +44,19 @@ def sloppy_model(tmp_path_factory):
     nameless.Name = None
     terminal = authoring.add_element(model, ifc_class="IfcAirTerminal", name="T-1",
                                      storey=ground, x=1.0, y=1.0, z=2.5)
+    loose_door = authoring.add_door(model, storey=ground, name="D-1", x=4.0, y=1.5, axis="y")
     path = tmp_path_factory.mktemp("ids") / "sloppy.ifc"
     model.write(str(path))
     return path, {"office": office.GlobalId, "nameless": nameless.GlobalId,
-                  "attic": attic.GlobalId, "terminal": terminal.GlobalId}
+                  "attic": attic.GlobalId, "terminal": terminal.GlobalId,
+                  "loose_door": loose_door.GlobalId}
 
 
 def test_the_bundled_ids_is_valid_ids_1_0():
     from ifctester import ids as ifctester_ids
 
     document = ifctester_ids.open(str(DEFAULT_IDS), validate=True)  # XSD validation
-    assert len(document.specifications) == 7
+    assert len(document.specifications) == 8
 
 
 def test_duplicate_and_empty_global_ids_are_named_and_blocking():
@@ -210,3 +212,13 @@ def test_the_demo_building_is_checked_like_an_upload(demo_copy):
     assert body["passed"] is True  # the generated sample has unique, non-empty GlobalIds
     names = {r["name"] for r in body["requirements"]}
     assert {"globalid-unique", "globalid-present", "space-named"} <= names
+
+
+def test_a_door_in_no_wall_is_named_and_real_doors_pass(sloppy_model):
+    report = check_model(sloppy_model[0])
+    door = _requirement(report, "door-in-wall")
+    assert door["status"] == "failed" and door["blocking"] is False
+    assert [e["global_id"] for e in door["elements"]] == [sloppy_model[1]["loose_door"]]
+    for name in ("AC20-FZK-Haus.ifc", "duplex.ifc"):  # their doors fill openings of walls
+        real = _requirement(check_model(SHARED_IFC / name), "door-in-wall")
+        assert real["status"] == "passed", (name, real)

@@ -31,8 +31,8 @@ DEFAULT_IDS = Path(__file__).with_name("twin-fm.ids")
 DEFAULT_BLOCKING = ("globalid-present", "globalid-unique")
 #: The requirement names of the bundled IDS plus the twin's own checks, in report order.
 REQUIREMENT_NAMES = ("globalid-present", "globalid-unique", "space-named", "space-on-storey",
-                     "space-classified", "storey-elevation", "equipment-system-or-space",
-                     "units-declared")
+                     "space-classified", "storey-elevation", "door-in-wall",
+                     "equipment-system-or-space", "units-declared")
 
 _IDS_NS = "{http://standards.buildingsmart.org/IDS}"
 _MERGED = {"equipment-system": "equipment-system-or-space",
