@@ -57,6 +57,10 @@ def test_vocabularies_need_sign_in_and_carry_both_labels_and_a_colour(client):
         {c["value"] for c in body["work_order_priorities"]}
     assert {c["value"] for c in body["device_kinds"]} == set(DEVICE_KINDS)
     assert body["capabilities"] == {k: list(v) for k, v in CAPABILITIES.items()}
+    assert body["work_order_transitions"] == {
+        k: list(v) for k, v in maintenance_choices.WORK_ORDER_TRANSITIONS.items()}
+    assert body["work_order_transitions"]["assigned"] == ["in_progress", "open", "cancelled"]
+    assert set(body["work_order_transitions"]) == {c["value"] for c in body["work_order_states"]}
 
 
 def test_auth_me_lists_the_capabilities_of_each_role(client):

@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from browser import REPO, LiveServer, launch_chromium
+from browser import REPO, LiveServer, build_viewer, launch_chromium
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect, sync_playwright
 
@@ -25,7 +25,9 @@ from twin.demo import DEMO_USERS
 SCREENSHOTS = REPO / "docs" / "screenshots"
 _HOUSING_PAGES = {"rooms", "allocations", "rectification"}
 _MAINTENANCE_PAGES = {"alarms", "workOrders"}
-_ADMIN_PAGES = {"portfolio.manage": "adminBuildings", "users.manage": "adminUsers"}
+_ADMIN_PAGES = {"portfolio.manage": {"adminBuildings"},
+                "devices.manage": {"adminDevices", "adminDeadLetters"},
+                "users.manage": {"adminUsers", "adminTokens"}}
 
 
 def build_portal() -> None:
@@ -46,6 +48,7 @@ class SimulatedServer(LiveServer):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     build_portal()
+    build_viewer()  # "locate" opens the 3D viewer
     live = SimulatedServer(tmp_path_factory.mktemp("web-portal") / "data")
     live.prepare()
     live.start()
@@ -143,7 +146,9 @@ def test_each_account_lands_in_a_workspace_matching_its_capabilities(server, pag
         expected |= _HOUSING_PAGES
     if "maintenance.read" in me["capabilities"]:
         expected |= _MAINTENANCE_PAGES
-    expected |= {page for cap, page in _ADMIN_PAGES.items() if cap in me["capabilities"]}
+    for cap, pages in _ADMIN_PAGES.items():
+        if cap in me["capabilities"]:
+            expected |= pages
     if {"housing.read", "maintenance.read"} <= set(me["capabilities"]):
         expected.add("dashboard")
     _sign_in(page, server, username)
@@ -216,6 +221,38 @@ def test_importing_allocations_shows_the_refused_row_and_its_reason(server, page
     assert page.problems == []
 
 
+def test_ending_the_only_assignment_of_an_over_standard_room_leaves_it_vacant(server, page):
+    token = server.token("housing", DEMO_USERS["housing"][1])
+    compliance = f"/buildings/{server.building_id}/compliance"
+    _status, over = server.get_json(f"{compliance}?verdict=over", token)
+    room = next(r for r in over["rooms"] if len(r["occupants"]) == 1)
+    _status, allocations = server.get_json(f"/buildings/{server.building_id}/allocations",
+                                           token)
+    held = [a for a in allocations["assignments"] if a["room"] == room["room"] and not a["end"]]
+    assert [a["person_id"] for a in held] == list(room["occupants"])
+    _sign_in(page, server, "housing", "/housing/allocations")
+    page.fill(".toolbar .el-input input", room["room"])
+    row = page.locator(".alloc-table .el-table__body tr", has_text=room["room"])
+    expect(row).to_have_count(1)
+    expect(row.locator(".vocab-tag[data-value=over]")).to_have_text("超标")
+    row.get_by_role("button", name="结束分配").click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    expect(page.locator(".el-message--success").last).to_contain_text(
+        f"{room['room']} 现为：空置", timeout=30_000)
+    expect(row).to_have_count(0)  # no longer a current assignment
+    page.locator(".toolbar .el-switch").click()  # show ended assignments too
+    expect(row.locator(".vocab-tag[data-value=vacant]")).to_have_text("空置")
+    _status, now = server.get_json(f"{compliance}?verdict=vacant", token)
+    assert room["room"] in {r["room"] for r in now["rooms"]}
+    _status, allocations = server.get_json(f"/buildings/{server.building_id}/allocations",
+                                           token)
+    ended = next(a for a in allocations["assignments"] if a["id"] == held[0]["id"])
+    assert ended["end"] is not None  # history kept: the row is ended, not removed
+    page.goto(f"{server.base}/housing/rooms?verdict=vacant")
+    expect(page.locator(".room-table .el-table__body tr", has_text=room["room"])).to_have_count(1)
+    assert page.problems == []
+
+
 def test_the_maintenance_user_sees_a_new_alarm_live_and_acknowledges_it(server, page):
     token = server.token("maintenance", DEMO_USERS["maintenance"][1])
     alarms_path = f"/buildings/{server.building_id}/alarms"
@@ -257,12 +294,49 @@ def test_the_maintenance_user_sees_a_new_alarm_live_and_acknowledges_it(server, 
     assert page.problems == []
 
 
-def test_the_maintenance_user_assigns_and_comments_on_a_work_order(server, page):
+def test_locate_opens_the_viewer_with_the_route_to_the_equipment(server, page):
     token = server.token("maintenance", DEMO_USERS["maintenance"][1])
-    orders_path = f"/buildings/{server.building_id}/work-orders?open_only=true"
+    building = server.building_id
+    _status, orders = server.get_json(f"/buildings/{building}/work-orders?open_only=true", token)
+    order = next(o for o in orders if o["alarm_id"] and o["equipment_global_id"])
+    _status, alarm = server.get_json(f"/buildings/{building}/alarms/{order['alarm_id']}", token)
+    assert alarm["location"]["global_id"] == order["equipment_global_id"]
+    _sign_in(page, server, "maintenance", "/maintenance/alarms")
+    row = page.locator(".alarm-table .el-table__body tr", has_text=alarm["message"]).first
+    row.locator("button.locate").click()
+    expect(page).to_have_url(re.compile(
+        rf"/viewer\?building={building}&route_to={order['equipment_global_id']}$"),
+        timeout=20_000)
+    page.wait_for_function("window.twinViewer && window.twinViewer.isReady "
+                           "&& window.twinViewer.state().routePoints > 0", timeout=90_000)
+    page.goto(f"{server.base}/maintenance/work-orders")
+    row = page.locator(".wo-table .el-table__body tr", has_text=order["work_order_id"]).first
+    row.locator("button.locate").click()
+    expect(page).to_have_url(re.compile(
+        rf"/viewer\?building={building}&route_to={order['equipment_global_id']}$"),
+        timeout=20_000)
+    page.wait_for_function("window.twinViewer && window.twinViewer.isReady "
+                           "&& window.twinViewer.state().routePoints > 0", timeout=90_000)
+    assert page.evaluate("window.twinViewer.error") is None
+    _shot(page, "locate-route")
+    assert page.problems == []
+
+
+def _move(page, row, label):
+    row.locator(".wo-move").click()
+    page.locator(".el-select-dropdown__item:visible", has_text=re.compile(f"^{label}$")).click()
+
+
+def test_the_maintenance_user_works_a_work_order_through_to_done(server, page):
+    token = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    building = server.building_id
+    orders_path = f"/buildings/{building}/work-orders?open_only=true"
     _status, orders = server.get_json(orders_path, token)
-    assert orders, "the AHU failure of the alarm test opened no work order"
-    order = orders[0]
+    order = next((o for o in orders if o["alarm_id"]), None)
+    assert order, "the AHU failure of the alarm test opened no work order"
+    _status, vocab = server.get_json("/vocabularies", token)
+    names = {c["value"]: c["label_zh"] for c in vocab["work_order_states"]}
+    detail_path = f"/buildings/{building}/work-orders/{order['work_order_id']}"
     _sign_in(page, server, "maintenance", "/maintenance/work-orders")
     row = page.locator(".wo-table .el-table__body tr", has_text=order["work_order_id"]).first
     expect(row.locator(".vocab-tag[data-value=open]")).to_be_visible()
@@ -274,13 +348,43 @@ def test_the_maintenance_user_assigns_and_comments_on_a_work_order(server, page)
     page.fill(".el-message-box input", "已到现场 on site")
     page.locator(".el-message-box__btns .el-button--primary").click()
     expect(page.locator(".el-message--success").last).to_be_visible()
+    # the dropdown offers exactly the moves the state table allows from 'assigned'
     row.locator(".wo-move").click()
-    page.locator(".el-select-dropdown__item:visible", has_text="已验收").click()
-    expect(page.locator(".el-message--error").last).to_contain_text("409")  # not allowed
-    _status, detail = server.get_json(
-        f"/buildings/{server.building_id}/work-orders/{order['work_order_id']}", token)
-    assert detail["state"] == "assigned" and detail["assignee"] == "maintenance"
+    offered = page.locator(".el-select-dropdown__item:visible")
+    expect(offered).to_have_count(len(vocab["work_order_transitions"]["assigned"]))
+    assert offered.all_inner_texts() == [names[s] for s in
+                                         vocab["work_order_transitions"]["assigned"]]
+    assert names["verified"] not in offered.all_inner_texts()
+    offered.filter(has_text=re.compile(f"^{names['in_progress']}$")).click()
+    expect(row.locator(".vocab-tag[data-value=in_progress]")).to_be_visible()
+    _status, detail = server.get_json(detail_path, token)
+    assert detail["state"] == "in_progress" and detail["assignee"] == "maintenance"
     assert [c["text"] for c in detail["comments"]] == ["已到现场 on site"]
+    # done while its alarm is still open: the server refuses, the page says why
+    _move(page, row, names["done"])
+    expect(page.locator(".el-message--error").last).to_contain_text("409")
+    assert server.get_json(detail_path, token)[1]["state"] == "in_progress"
+    # the fault is repaired (cleared in the simulator); the technician closes the alarm
+    answer = httpx.delete(f"{server.base}/simulator/faults",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.status_code == 200
+    page.goto(f"{server.base}/maintenance/alarms")
+    page.locator(".toolbar .el-radio-button", has_text="全部").click()  # cleared ones too
+    _status, alarm = server.get_json(f"/buildings/{building}/alarms/{order['alarm_id']}", token)
+    alarm_row = page.locator(".alarm-table .el-table__body tr", has_text=alarm["message"]).first
+    alarm_row.locator("button.close").click()
+    expect(page.locator(".el-message--success").last).to_be_visible()
+    _status, alarm = server.get_json(f"/buildings/{building}/alarms/{order['alarm_id']}", token)
+    assert alarm["state"] == "closed"
+    page.goto(f"{server.base}/maintenance/work-orders")
+    row = page.locator(".wo-table .el-table__body tr", has_text=order["work_order_id"]).first
+    _move(page, row, names["done"])
+    expect(row).to_have_count(0, timeout=20_000)  # done: no longer in the open list
+    _status, detail = server.get_json(detail_path, token)
+    assert detail["state"] == "done"
+    page.locator(".toolbar .el-switch").click()  # every work order
+    row = page.locator(".wo-table .el-table__body tr", has_text=order["work_order_id"]).first
+    expect(row.locator(".vocab-tag[data-value=done]")).to_be_visible()
     assert page.problems == []
 
 
@@ -293,6 +397,24 @@ def test_the_rectification_plan_lists_departments_and_deadlines(server, page):
     expect(page.locator(".action-table .el-table__body tr")).to_have_count(len(plan["actions"]))
     expect(page.locator(".page-title + .count, .count").first).to_contain_text(plan["deadline"])
     _shot(page, "housing-rectification")
+    assert page.problems == []
+
+
+def test_the_housing_officer_downloads_the_rectification_report(server, page):
+    _sign_in(page, server, "housing", "/housing/rectification")
+    expect(page.locator(".dept-table .el-table__body tr").first).to_be_visible()
+    page.click(".report-rules")
+    page.locator(".el-select-dropdown__item:visible", has_text="uk-2016").click()
+    expect(page.locator(".count").first).to_contain_text("uk-2016")
+    with page.expect_download(timeout=120_000) as pdf:
+        page.click(".download-pdf")
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    assert open(pdf.value.path(), "rb").read(5) == b"%PDF-"
+    with page.expect_download(timeout=120_000) as xlsx:
+        page.click(".download-xlsx")
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
+    assert open(xlsx.value.path(), "rb").read(2) == b"PK"  # a zip: the workbook
+    assert page.locator(".api-error").count() == 0
     assert page.problems == []
 
 
@@ -390,6 +512,97 @@ def test_the_admin_sees_revisions_and_a_refused_upload_says_why(server, page, tm
                                                                     DEMO_USERS["admin"][1]))
     assert [b["name"] for b in buildings["items"]] == ["Municipal office building (sample)"]
     _shot(page, "admin-buildings")
+    assert page.problems == []
+
+
+def test_the_admin_uploads_the_duplex_and_sees_the_new_building(server, page):
+    admin = server.token("admin", DEMO_USERS["admin"][1])
+    _sign_in(page, server, "admin", "/admin/buildings")
+    page.fill(".building-name input", "Duplex A")
+    page.set_input_files(".ifc-file", "/work/shared/ifc/duplex.ifc")
+    expect(page.locator(".toolbar .count").first).to_contain_text("duplex.ifc")
+    page.click(".create-building")
+    row = page.locator(".building-table .el-table__row", has_text="Duplex A")
+    expect(row).to_have_count(1, timeout=180_000)
+    _status, buildings = server.get_json("/buildings", admin)
+    duplex = next(b for b in buildings["items"] if b["name"] == "Duplex A")
+    assert duplex["revision"]["number"] == 1 and duplex["revision"]["counts"]["spaces"] > 0
+    expect(row).to_contain_text(str(duplex["revision"]["counts"]["spaces"]))
+    assert page.locator(".api-error").count() == 0
+    page.locator(".building-switch").click()  # the top bar's switcher knows it too
+    expect(page.locator(".el-select-dropdown__item:visible", has_text="Duplex A")).to_have_count(1)
+    page.keyboard.press("Escape")
+    _shot(page, "admin-buildings-duplex")
+    assert page.problems == []
+
+
+def test_the_device_registry_lists_online_devices_and_imports_a_csv(server, page):
+    token = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    building = server.building_id
+    _status, devices = server.get_json(f"/buildings/{building}/devices", token)
+    _sign_in(page, server, "maintenance", "/admin/devices")
+    count = page.locator(".device-count")
+    expect(count).to_have_attribute("data-count", str(len(devices)))
+    assert int(count.get_attribute("data-online")) > 0  # the simulator reports
+    expect(page.locator(".device-table .online-tag[data-online=yes]").first).to_be_visible()
+    lines = (server.data_dir / "sample" / "devices.csv").read_text(encoding="utf-8").splitlines()
+    new_key = "TEST-00001-" + lines[1].split(",", 1)[0].rsplit("-", 1)[1]
+    upload = server.data_dir / "one-device.csv"
+    upload.write_text("\n".join([lines[0], new_key + lines[1][lines[1].index(","):]]) + "\n",
+                      encoding="utf-8")
+    page.set_input_files(".device-upload input[type=file]", str(upload))
+    expect(page.locator(".el-message--success").last).to_contain_text("已导入 1 台设备")
+    expect(count).to_have_attribute("data-count", str(len(devices) + 1))
+    _status, now = server.get_json(f"/buildings/{building}/devices", token)
+    assert new_key in {d["key"] for d in now}
+    page.fill(".toolbar .el-input input", new_key)
+    row = page.locator(".device-table .el-table__body tr", has_text=new_key)
+    expect(row.locator(".online-tag")).to_have_attribute("data-online", "no")  # no reading yet
+    _shot(page, "admin-devices")
+    assert page.problems == []
+
+
+def test_the_dead_letters_page_lists_a_refused_reading(server, page):
+    token = server.token("admin", DEMO_USERS["admin"][1])
+    answer = httpx.post(f"{server.base}/ingest", json=[{"device": "NO-SUCH-DEVICE",
+                                                        "ts": time.time(), "value": 1.0}],
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert answer["rejected"] == 1
+    _status, letters = server.get_json(f"/buildings/{server.building_id}/dead-letters"
+                                       "?limit=500", token)
+    letter = next(x for x in letters if x["device"] == "NO-SUCH-DEVICE")
+    _sign_in(page, server, "admin", "/admin/dead-letters")
+    expect(page.locator(".letter-count")).to_have_attribute("data-count", str(len(letters)))
+    row = page.locator(".letter-table .el-table__body tr", has_text="NO-SUCH-DEVICE").first
+    expect(row).to_contain_text(letter["reason"])
+    _shot(page, "admin-dead-letters")
+    assert page.problems == []
+
+
+def test_a_gateway_token_is_shown_once_and_lets_the_gateway_send_readings(server, page):
+    token = server.token("admin", DEMO_USERS["admin"][1])
+    _status, devices = server.get_json(f"/buildings/{server.building_id}/devices", token)
+    _sign_in(page, server, "admin", "/admin/device-tokens")
+    page.fill(".token-device input", "gw-portal-test")
+    page.click(".token-building")  # the gateway's building: the sample's
+    page.locator(".el-select-dropdown__item:visible", has_text="Municipal").click()
+    page.click(".issue-token")
+    shown = page.locator(".token-value")
+    expect(shown).to_have_text(re.compile(r"^\S{20,}$"))
+    gateway_token = shown.inner_text().strip()
+    device = devices[0]
+    answer = httpx.post(f"{server.base}/ingest",
+                        json=[{"device": device["key"], "ts": time.time(),
+                               "value": device["min"]}],
+                        headers={"Authorization": f"Bearer {gateway_token}"}, timeout=30)
+    assert answer.status_code == 200 and answer.json()["stored"] == 1, answer.text
+    _shot(page, "admin-device-tokens")
+    page.reload()
+    expect(page.locator(".token-form")).to_be_visible()
+    assert page.locator(".token-value").count() == 0  # never shown again
+    maintenance = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    status, _body = server.post_json("/device-tokens", {"device": "x"}, maintenance)
+    assert status == 403  # users.manage only; the page is not in maintenance's navigation
     assert page.problems == []
 
 

@@ -7,6 +7,7 @@ when Chromium is missing (scripts/test.sh installs it with scripts/ensure-deb.sh
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -248,6 +249,22 @@ def test_search_flies_to_a_room_and_a_route_is_drawn(server, page, manager_token
     points = page.evaluate("window.twinViewer.route('GF-005', 'GF-010', false)")
     assert len(points) >= 2
     assert page.evaluate("window.twinViewer.state().routePoints") == len(points)
+    assert page.problems == []
+
+
+def test_route_to_in_the_url_draws_the_route_from_the_entrance_on_load(server, page,
+                                                                        manager_token):
+    _status, equipment = server.get_json(
+        f"/buildings/{server.building_id}/equipment?ifc_class=IfcUnitaryEquipment&limit=10",
+        manager_token)
+    ahu = next(e for e in equipment["items"] if e["name"] == "AHU-02")["global_id"]
+    page.add_init_script(f"sessionStorage.setItem('twin.token', {json.dumps(manager_token)});")
+    page.goto(f"{server.base}/viewer?building={server.building_id}&route_to={ahu}")
+    page.wait_for_function("window.twinViewer && window.twinViewer.isReady "
+                           "&& window.twinViewer.state().routePoints > 0", timeout=60_000)
+    assert "route:" in page.locator("#walk-status").inner_text()
+    page.wait_for_selector("#panel:not(:empty)", timeout=10_000)
+    assert "AHU-02" in page.locator("#panel").inner_text()  # the target is selected
     assert page.problems == []
 
 

@@ -90,6 +90,8 @@ def vocabularies(_user: CurrentUser) -> VocabulariesPublic:
         work_order_priorities=_choices(maintenance_choices.PRIORITIES),
         work_order_states=_choices(maintenance_choices.WORK_ORDER_STATES),
         work_order_origins=_choices(maintenance_choices.WORK_ORDER_ORIGINS),
+        work_order_transitions={state: list(after) for state, after
+                                in maintenance_choices.WORK_ORDER_TRANSITIONS.items()},
         device_kinds=_choices(DEVICE_KIND_CHOICES),
         roles=_choices(ROLE_CHOICES),
         capabilities={name: list(roles) for name, roles in CAPABILITIES.items()})

@@ -95,6 +95,8 @@ class VocabulariesPublic(BaseModel):
     work_order_priorities: list[ChoicePublic]
     work_order_states: list[ChoicePublic]
     work_order_origins: list[ChoicePublic]
+    work_order_transitions: dict[str, list[str]] = Field(
+        description="work-order state -> the states it may move to next")
     device_kinds: list[ChoicePublic]
     roles: list[ChoicePublic]
     capabilities: dict[str, list[str]] = Field(description="capability -> roles that have it")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import asdict
 from datetime import date
@@ -9,14 +10,18 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from spaces import open_building
 from spaces.choices import VERDICTS
 from spaces.rectification import rectification_plan
 from twin.core.deps import GraphsDep, SessionDep, SettingsDep, require
 from twin.core.errors import InvalidInputError
+from twin.core.model_store import model_file
 from twin.core.tables import User
-from twin.housing import service
+from twin.housing import report_files, service
 from twin.housing import store as housing
 from twin.housing.schemas import (
     AllocationImportPublic,
@@ -41,6 +46,8 @@ router = APIRouter(prefix="/buildings/{building_id}", tags=["housing"])
 Editor = Annotated[User, Depends(require("housing.edit"))]
 Reader = Annotated[User, Depends(require("housing.read"))]
 _SUFFIXES = (".csv", ".xlsx")
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_MEDIA_TYPE = "application/pdf"
 
 
 @router.post("/allocations", response_model=AllocationImportPublic)
@@ -144,3 +151,67 @@ def rectification(building_id: int, graphs: GraphsDep, session: SessionDep, user
             over_standard=d.over_standard, excess_m2=d.excess_m2,
             people_findings=d.people_findings) for d in plan.departments],
         actions=[RectificationActionPublic.model_validate(a) for a in plan.actions])
+
+
+def _write_report(session: SessionDep, graphs: GraphsDep, settings: SettingsDep, user: User,
+                  building_id: int, when: date, rules: str | None, suffix: str) -> Path:
+    """Judge the building on ``when`` and write its rectification report into a new temporary
+    folder (the caller removes it); the PDF carries the storey plans coloured by verdict."""
+    building = portfolio.get_building(session, building_id, user)
+    rule_set = service.resolve_rule_set(rules, when)
+    sha256 = portfolio.latest_revision(session, building).sha256
+    graph = graphs.get(sha256)
+    judged = service.building_compliance(session, building, graph, rule_set=rule_set, day=when)
+    folder = Path(tempfile.mkdtemp(prefix="rectification-"))
+    path = folder / f"building-{building_id}-rectification-{when}{suffix}"
+    try:
+        if suffix == ".xlsx":
+            report_files.write_xlsx(judged.report, judged.allocations, path)
+        else:
+            model, plan_graph = open_building(model_file(settings, sha256),
+                                              cache_dir=settings.resolved_cache_dir)
+            report_files.write_pdf(judged.report, judged.allocations, path, model=model,
+                                   graph=plan_graph, building=building.name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return path
+
+
+async def _report_response(building_id: int, session: SessionDep, graphs: GraphsDep,
+                           settings: SettingsDep, user: User, day: date | None,
+                           rules: str | None, suffix: str, media_type: str) -> FileResponse:
+    when = day or date.today()
+    path = await run_in_threadpool(_write_report, session, graphs, settings, user, building_id,
+                                   when, rules, suffix)
+    return FileResponse(path, media_type=media_type, filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, path.parent,
+                                                  ignore_errors=True))
+
+
+@router.get("/rectification.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_MEDIA_TYPE: {}},
+                             "description": "the rectification report: sheets Summary, Rooms, "
+                                            "People, Actions"}})
+async def rectification_xlsx(building_id: int, session: SessionDep, graphs: GraphsDep,
+                             settings: SettingsDep, user: Reader,
+                             day: Annotated[date | None, Query(alias="date")] = None,
+                             rules: str | None = None) -> FileResponse:
+    """The rectification report (整改方案) on a day (default today) as an Excel workbook, as
+    ``twin compliance --format xlsx`` writes it."""
+    return await _report_response(building_id, session, graphs, settings, user, day, rules,
+                                  ".xlsx", XLSX_MEDIA_TYPE)
+
+
+@router.get("/rectification.pdf", response_class=Response,
+            responses={200: {"content": {PDF_MEDIA_TYPE: {}},
+                             "description": "the rectification report with the storey plans "
+                                            "coloured by verdict (A4)"}})
+async def rectification_pdf(building_id: int, session: SessionDep, graphs: GraphsDep,
+                            settings: SettingsDep, user: Reader,
+                            day: Annotated[date | None, Query(alias="date")] = None,
+                            rules: str | None = None) -> FileResponse:
+    """The rectification report (整改方案) on a day (default today) as a PDF with one floor
+    plan per storey coloured by verdict, as ``twin compliance --format pdf`` writes it."""
+    return await _report_response(building_id, session, graphs, settings, user, day, rules,
+                                  ".pdf", PDF_MEDIA_TYPE)

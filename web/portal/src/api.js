@@ -105,3 +105,34 @@ export function upload(path, form, onProgress) {
     xhr.send(form);
   });
 }
+
+/** GET a file with the bearer token and hand it to the browser as a download named by the
+ * server's Content-Disposition (or `fallbackName`); resolves to the file's name. */
+export async function download(path, fallbackName) {
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { headers });
+  } catch (err) {
+    throw new ApiError(0, "network", String(err.message || err), null);
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (response.status === 401 && token) onUnauthorized(error);
+    throw error;
+  }
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const match = disposition.match(/filename="?([^";]+)"?/);
+  const name = match ? match[1] : fallbackName;
+  const url = URL.createObjectURL(await response.blob());
+  const anchor = document.createElement("a");
+  anchor.href = url;
+  anchor.download = name;
+  document.body.appendChild(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}

@@ -12,6 +12,9 @@ const MaintenanceAlarms = () => import("./views/MaintenanceAlarms.vue");
 const MaintenanceWorkOrders = () => import("./views/MaintenanceWorkOrders.vue");
 const AdminBuildings = () => import("./views/AdminBuildings.vue");
 const AdminUsers = () => import("./views/AdminUsers.vue");
+const AdminDevices = () => import("./views/AdminDevices.vue");
+const AdminDeadLetters = () => import("./views/AdminDeadLetters.vue");
+const AdminTokens = () => import("./views/AdminTokens.vue");
 const Dashboard = () => import("./views/Dashboard.vue");
 const NotFound = () => import("./views/NotFound.vue");
 
@@ -28,6 +31,9 @@ const routes = [
       { path: "maintenance/work-orders", name: "workOrders", component: MaintenanceWorkOrders },
       { path: "admin/buildings", name: "adminBuildings", component: AdminBuildings },
       { path: "admin/users", name: "adminUsers", component: AdminUsers },
+      { path: "admin/devices", name: "adminDevices", component: AdminDevices },
+      { path: "admin/dead-letters", name: "adminDeadLetters", component: AdminDeadLetters },
+      { path: "admin/device-tokens", name: "adminTokens", component: AdminTokens },
       { path: ":rest(.*)*", name: "notFound", component: NotFound },
     ],
   },
