@@ -265,6 +265,9 @@ def test_route_to_in_the_url_draws_the_route_from_the_entrance_on_load(server, p
     assert "route:" in page.locator("#walk-status").inner_text()
     page.wait_for_selector("#panel:not(:empty)", timeout=10_000)
     assert "AHU-02" in page.locator("#panel").inner_text()  # the target is selected
+    page.wait_for_function("window.twinViewer.state().xray === true", timeout=10_000)
+    assert page.locator("#xray").is_checked()  # the route is seen through the walls
+    page.screenshot(path=str(ARTIFACTS / "route_to_on_load.png"))
     assert page.problems == []
 
 

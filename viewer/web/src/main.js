@@ -112,18 +112,23 @@ async function open(building, access) {
   });
   $("sidebar").hidden = false;
   installHook(hook, { id, meta, viewer, colouring, navigation, ui, panelElement: $("panel") });
-  routeOnLoad(viewer, navigation);
+  routeOnLoad(viewer, navigation, building3d, ui);
 }
 
 /**
  * `?route_to=` (a GlobalId, an equipment name such as AHU-02 or a room number): draw the route
  * from the entrance to it on load, without walking it, and select it (the portal's "locate").
  */
-function routeOnLoad(viewer, navigation) {
+function routeOnLoad(viewer, navigation, building3d, ui) {
   const target = new URLSearchParams(location.search).get("route_to");
   if (!target) return;
   navigation.route(null, target, false)
-    .then(() => viewer.select(target))
+    .then(() => {
+      // x-ray: the route runs inside the building, through storeys, so show it through walls
+      building3d.setXray(true);
+      ui.refresh?.();
+      viewer.select(target);
+    })
     .catch((error) => { $("walk-status").textContent = error.message; });
 }
 
