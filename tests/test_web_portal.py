@@ -24,10 +24,10 @@ from twin.demo import DEMO_USERS
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 _HOUSING_PAGES = {"rooms", "allocations", "rectification"}
-_MAINTENANCE_PAGES = {"alarms", "workOrders"}
+_MAINTENANCE_PAGES = {"alarms", "workOrders", "schedules", "round"}
 _ADMIN_PAGES = {"portfolio.manage": {"adminBuildings"},
                 "devices.manage": {"adminDevices", "adminDeadLetters"},
-                "users.manage": {"adminUsers", "adminTokens"}}
+                "users.manage": {"adminUsers", "adminTokens", "adminAudit"}}
 
 
 def build_portal() -> None:
@@ -619,4 +619,137 @@ def test_the_alarm_console_says_when_the_stream_drops_and_reconnects(server, pag
         server.start()  # same port, same data
     expect(banner).to_have_count(0, timeout=60_000)  # reconnected (2 s, then 4 s …)
     expect(page.locator("[data-testid=live]")).to_be_visible()
+    assert page.problems == []
+
+
+def test_issuing_due_schedules_opens_the_work_orders_the_page_counts(server, page):
+    token = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    building = server.building_id
+    _status, plan = server.get_json(f"/buildings/{building}/schedules?horizon_days=90", token)
+    assert plan["schedules"] and plan["due"], "the demo has nothing falling due in 90 days"
+    _sign_in(page, server, "maintenance", "/maintenance/schedules")
+    expect(page.locator(".schedules-table .el-table__body tr")).to_have_count(
+        len(plan["schedules"]))
+    due_rows = page.locator(".due-table .el-table__body tr")
+    expect(due_rows).to_have_count(len(plan["due"]))
+    late = sum(d["overdue"] for d in plan["due"])
+    expect(page.locator(".due-table .overdue")).to_have_count(late)
+    first = plan["due"][0]
+    expect(due_rows.first).to_contain_text(first["name"] or first["equipment"])
+    _status, before = server.get_json(f"/buildings/{building}/work-orders", token)
+    with page.expect_response(lambda r: "/schedules/issue" in r.url) as answer:
+        page.get_by_role("button", name="生成到期工单").click()
+    made = answer.value.json()
+    assert answer.value.status == 200 and made
+    shown = page.locator("[data-testid=issued-count]")
+    expect(shown).to_have_attribute("data-count", str(len(made)))
+    expect(shown).to_contain_text(f"已生成 {len(made)} 张工单")
+    _status, after = server.get_json(f"/buildings/{building}/work-orders", token)
+    new_ids = {o["work_order_id"] for o in after} - {o["work_order_id"] for o in before}
+    assert new_ids == {o["work_order_id"] for o in made}
+    _shot(page, "maintenance-schedules")
+    assert page.locator(".api-error").count() == 0
+    assert page.problems == []
+
+
+def test_the_technician_sees_the_round_of_their_work_orders(server, page):
+    token = server.token("maintenance", DEMO_USERS["maintenance"][1])
+    building = server.building_id
+    _status, orders = server.get_json(f"/buildings/{building}/work-orders?open_only=true", token)
+    placed = [o for o in orders if o["equipment_global_id"] or o["space_global_id"]]
+    if not placed:  # run alone: the schedules test has not opened any yet
+        answer = httpx.post(f"{server.base}/buildings/{building}/schedules/issue",
+                            params={"horizon_days": 90}, timeout=60,
+                            headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.text
+        placed = answer.json()
+    assert placed, "no open work order with a place in the demo building"
+    order = placed[0]
+    status, _body = server.post_json(
+        f"/buildings/{building}/work-orders/{order['work_order_id']}/assign",
+        {"assignee": "maintenance"}, token)
+    assert status == 200
+    _status, trip = server.get_json(f"/buildings/{building}/round?assignee=maintenance", token)
+    _sign_in(page, server, "maintenance", "/maintenance/round")
+    expect(page.locator(".round-order", has_text=order["work_order_id"])).to_have_count(1)
+    length = page.locator(".round-length")
+    expect(length).to_have_attribute("data-length", re.compile(r"^\d"))
+    assert float(length.get_attribute("data-length")) == trip["length_m"] > 0
+    stops = page.locator(".round-table .el-table__body tr")
+    expect(stops).to_have_count(len(trip["order"]))
+    expect(stops.first).to_contain_text(trip["order"][0])
+    target = order["equipment_global_id"] or order["space_global_id"]
+    expect(stops.filter(has_text=target)).to_contain_text(order["title"])
+    assert stops.locator(".locate").count() == len(trip["order"])
+    _shot(page, "maintenance-round")
+    assert page.problems == []
+
+
+def test_the_round_without_work_orders_shows_the_server_message(server, page):
+    _sign_in(page, server, "manager", "/maintenance/round")
+    token = server.token("manager", DEMO_USERS["manager"][1])
+    status, body = server.get_json(f"/buildings/{server.building_id}/round?assignee=manager",
+                                   token)
+    assert status == 404
+    expect(page.locator(".round-empty")).to_contain_text(body["error"]["message"])
+    assert page.locator(".round-table").count() == 0
+
+
+def test_the_audit_log_lists_the_user_the_admin_added(server, page):
+    _sign_in(page, server, "admin", "/admin/users")
+    page.fill(".new-username input", "auditor")
+    page.fill(".new-password input", "auditor-password-2026")
+    page.click(".new-role")
+    page.locator(".el-select-dropdown__item:visible", has_text="房管专员").click()
+    page.click(".add-user")
+    expect(page.locator(".user-table .el-table__body tr", has_text="auditor")).to_have_count(1)
+    page.locator("[data-nav=adminAudit]").click()
+    table = page.locator(".audit-table")
+    row = table.locator(".el-table__body tr", has_text="auditor").first
+    expect(row).to_contain_text("user.add")
+    expect(row).to_contain_text("admin")
+    page.click(".audit-action")
+    page.locator(".el-select-dropdown__item:visible", has_text="user.remove").click()
+    expect(table).not_to_contain_text("auditor")
+    page.click(".audit-action")
+    page.locator(".el-select-dropdown__item:visible", has_text="user.add").click()
+    expect(table.locator(".el-table__body tr").first).to_contain_text("auditor")
+    _status, log = server.get_json("/audit?action=user.add",
+                                   server.token("admin", DEMO_USERS["admin"][1]))
+    expect(page.locator("[data-testid=audit-count]")).to_contain_text(f"共 {log['total']} 条")
+    expect(page.locator(".el-message")).to_have_count(0, timeout=10_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    _shot(page, "admin-audit")
+    assert page.problems == []
+
+
+def test_a_room_row_opens_its_detail_with_occupants_areas_and_flags(server, page):
+    token = server.token("housing", DEMO_USERS["housing"][1])
+    building = server.building_id
+    _status, report = server.get_json(f"/buildings/{building}/compliance?verdict=over", token)
+    room = next(r for r in report["rooms"] if r["occupants"] and r["limit_m2"])
+    _status, allocations = server.get_json(f"/buildings/{building}/allocations", token)
+    people = {p["person_id"]: p for p in allocations["people"]}
+    _sign_in(page, server, "housing", f"/housing/rooms?q={room['room']}")
+    page.locator(".room-table .el-table__body tr", has_text=room["room"]).first.click()
+    drawer = page.locator(".room-drawer")
+    expect(drawer).to_be_visible()
+    expect(drawer.locator(".el-drawer__title")).to_contain_text(room["room"])
+    occupants = drawer.locator(".drawer-occupants .el-table__body tr")
+    expect(occupants).to_have_count(len(room["occupants"]))
+    for person_id in room["occupants"]:
+        person = people[person_id]
+        expect(occupants.filter(has_text=person["name"])).to_contain_text(person["grade"])
+    for source, area in room["areas"].items():
+        cell = drawer.locator(".drawer-areas tr", has=page.locator(f"[data-source={source}]"))
+        expect(cell).to_contain_text("—" if area is None else f"{area:.2f}")
+    used = room["area_source"].split("+")[0]
+    expect(drawer.locator(".drawer-areas tr", has=page.locator(f"[data-source={used}]"))
+           .locator(".used")).to_be_visible()
+    expect(drawer.locator(".drawer-limit")).to_have_text(f"{room['limit_m2']:.2f}")
+    for flag in room["flags"]:
+        expect(drawer.locator(".drawer-flags")).to_contain_text(flag)
+    expect(drawer.locator(".drawer-reason")).to_have_text(room["reason"])
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
     assert page.problems == []

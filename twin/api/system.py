@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from bim_models.device_kinds import DEVICE_KIND_CHOICES
@@ -16,9 +16,11 @@ from twin.core.database import database_dialect
 from twin.core.deps import CurrentUser, SessionDep, SettingsDep, require
 from twin.core.permissions import CAPABILITIES, ROLE_CHOICES, ROLES, capabilities_of
 from twin.core.schemas import (
+    AuditEntryPublic,
     ChoicePublic,
     HealthPublic,
     MePublic,
+    Page,
     TokenCreate,
     TokenPublic,
     UserPublic,
@@ -118,6 +120,17 @@ def add_user(body: UserCreate, session: SessionDep, admin: Admin) -> User:
 def remove_user(username: str, session: SessionDep, admin: Admin) -> None:
     """Delete an account (admin)."""
     accounts.remove_user(session, username, actor=admin.username)
+
+
+@router.get("/audit", response_model=Page[AuditEntryPublic], tags=["users"])
+def audit_log(session: SessionDep, _admin: Admin,
+              action: Annotated[str | None, Query(max_length=50)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+              offset: Annotated[int, Query(ge=0)] = 0) -> Page[AuditEntryPublic]:
+    """The audit log, newest first, optionally one ``action`` only (admin)."""
+    rows, total = accounts.list_audit(session, action=action, limit=limit, offset=offset)
+    return Page[AuditEntryPublic](items=[AuditEntryPublic.model_validate(r) for r in rows],
+                                  total=total, limit=limit, offset=offset)
 
 
 @router.post("/device-tokens", response_model=DeviceTokenPublic, status_code=201,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from twin.core.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
@@ -21,6 +21,7 @@ __all__ = [
     "get_user",
     "issue_device_token",
     "issue_token",
+    "list_audit",
     "list_users",
     "record_audit",
     "remove_user",
@@ -40,6 +41,33 @@ def record_audit(session: Session, *, actor: str, action: str, target: str,
                  detail: dict | None = None) -> None:
     """Append to the audit log (in the caller's transaction, so it commits with the change)."""
     session.add(AuditEntry(actor=actor, action=action, target=target, detail=detail or {}))
+
+
+def list_audit(session: Session, *, action: str | None = None, limit: int = 100,
+               offset: int = 0) -> tuple[list[AuditEntry], int]:
+    """One page of the audit log, newest first.
+
+    Parameters
+    ----------
+    session : Session
+        The database session.
+    action : str, optional
+        Keep only entries with this action (e.g. ``user.add``).
+    limit, offset : int
+        The window asked for.
+
+    Returns
+    -------
+    tuple of (list of AuditEntry, int)
+        The entries in the window and how many match in all.
+    """
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return list(rows), int(total)
 
 
 def add_user(session: Session, *, username: str, password: str, role: str,

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AuditEntryPublic",
     "ChoicePublic",
     "HealthPublic",
     "MePublic",
@@ -31,6 +32,17 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+class AuditEntryPublic(BaseModel):
+    """One audit log entry: when, who, what they did, to what, and the details."""
+
+    model_config = ConfigDict(from_attributes=True)
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict
 
 
 class HealthPublic(BaseModel):

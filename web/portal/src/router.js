@@ -10,6 +10,9 @@ const HousingAllocations = () => import("./views/HousingAllocations.vue");
 const HousingRectification = () => import("./views/HousingRectification.vue");
 const MaintenanceAlarms = () => import("./views/MaintenanceAlarms.vue");
 const MaintenanceWorkOrders = () => import("./views/MaintenanceWorkOrders.vue");
+const MaintenanceSchedules = () => import("./views/MaintenanceSchedules.vue");
+const MaintenanceRound = () => import("./views/MaintenanceRound.vue");
+const AdminAudit = () => import("./views/AdminAudit.vue");
 const AdminBuildings = () => import("./views/AdminBuildings.vue");
 const AdminUsers = () => import("./views/AdminUsers.vue");
 const AdminDevices = () => import("./views/AdminDevices.vue");
@@ -29,6 +32,9 @@ const routes = [
       { path: "housing/rectification", name: "rectification", component: HousingRectification },
       { path: "maintenance/alarms", name: "alarms", component: MaintenanceAlarms },
       { path: "maintenance/work-orders", name: "workOrders", component: MaintenanceWorkOrders },
+      { path: "maintenance/schedules", name: "schedules", component: MaintenanceSchedules },
+      { path: "maintenance/round", name: "round", component: MaintenanceRound },
+      { path: "admin/audit", name: "adminAudit", component: AdminAudit },
       { path: "admin/buildings", name: "adminBuildings", component: AdminBuildings },
       { path: "admin/users", name: "adminUsers", component: AdminUsers },
       { path: "admin/devices", name: "adminDevices", component: AdminDevices },
