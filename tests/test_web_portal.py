@@ -677,9 +677,15 @@ def test_the_technician_sees_the_round_of_their_work_orders(server, page):
     assert float(length.get_attribute("data-length")) == trip["length_m"] > 0
     stops = page.locator(".round-table .el-table__body tr")
     expect(stops).to_have_count(len(trip["order"]))
-    expect(stops.first).to_contain_text(trip["order"][0])
+    # a stop is named as the walk names it (equipment or room), its GlobalId kept in data-gid
+    names = {step["global_id"]: step["name"] for leg in trip["legs"] for step in leg["steps"]
+             if step["name"]}
+    first = stops.first.locator(".round-target")
+    expect(first).to_have_attribute("data-gid", trip["order"][0])
+    expect(first).to_have_text(names.get(trip["order"][0], trip["order"][0]))
     target = order["equipment_global_id"] or order["space_global_id"]
-    expect(stops.filter(has_text=target)).to_contain_text(order["title"])
+    row = stops.filter(has=page.locator(f".round-target[data-gid='{target}']"))
+    expect(row).to_contain_text(order["title"])
     assert stops.locator(".locate").count() == len(trip["order"])
     _shot(page, "maintenance-round")
     assert page.problems == []
