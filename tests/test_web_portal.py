@@ -759,3 +759,32 @@ def test_a_room_row_opens_its_detail_with_occupants_areas_and_flags(server, page
     page.keyboard.press("Escape")
     expect(drawer).to_be_hidden()
     assert page.problems == []
+
+
+def test_the_admin_reads_a_revisions_model_quality_report(server, page):
+    admin = server.token("admin", DEMO_USERS["admin"][1])
+    status, report = server.get_json(
+        f"/buildings/{server.building_id}/revisions/1/quality", admin)
+    assert status == 200
+    _sign_in(page, server, "admin", "/admin/buildings")
+    row = page.locator(".building-table .el-table__row", has_text="Municipal")
+    row.get_by_text("版本记录").click()
+    row.locator(".el-table__expand-icon").click()
+    page.locator(".show-quality").first.click()
+    shown = page.locator(".quality-report[data-revision='1']")
+    expect(shown).to_be_visible()
+    expect(shown.locator(".quality-verdict")).to_contain_text(
+        "通过" if report["passed"] else "未通过")
+    rows = shown.locator(".quality-table .el-table__body tr")
+    expect(rows).to_have_count(len(report["requirements"]))
+    for requirement in report["requirements"]:
+        line = rows.filter(has_text=requirement["name"]).first
+        expect(line.locator(".quality-failing")).to_have_text(
+            f"{requirement['failed']} / {requirement['applicable']}")
+        expect(line.locator(".quality-status")).to_have_attribute("data-status",
+                                                                requirement["status"])
+    doors = next(r for r in report["requirements"] if r["name"] == "door-in-wall")
+    if doors["status"] == "failed" and not doors["blocking"]:  # the sample: doors in no wall
+        expect(rows.filter(has_text="door-in-wall").first).to_contain_text("警告")
+    _shot(page, "admin-quality")
+    assert page.problems == []
