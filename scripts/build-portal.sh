@@ -13,34 +13,9 @@
 # "build-portal:" and exits non-zero.
 set -euo pipefail
 
-fail() {
-    echo "build-portal: $*" >&2
-    exit 1
-}
-
-web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/web/portal"
-cd "$web"
-command -v npm >/dev/null 2>&1 || fail "npm is not installed (Debian package 'npm'; Node.js 20+)"
-[[ -f package-lock.json ]] || fail "web/portal/package-lock.json is missing"
-
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-stamp=node_modules/.twin-lock-sha256
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_hash" || ! -x node_modules/.bin/vite
-      || ! -x node_modules/.bin/eslint ]]
-then
-    echo "build-portal: installing Vue, Element Plus, ECharts, Vite and eslint (npm ci)" >&2
-    log=$(mktemp "${TMPDIR:-/tmp}/build-portal.XXXXXX")
-    if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        rm -f "$log"
-        fail "'npm ci' failed in web/portal (see above)"
-    fi
-    rm -f "$log"
-    echo "$lock_hash" >"$stamp"
-fi
-
-node_modules/.bin/eslint . >&2 ||
-    fail "eslint found problems in web/portal (see above; config: web/portal/eslint.config.js)"
+npm_who=build-portal
+source "$(dirname "${BASH_SOURCE[0]}")/npm-lib.sh"
+npm_prepare web/portal "Vue, Element Plus, ECharts, Vite and eslint" vite
 
 rm -rf dist.tmp
 node_modules/.bin/vite build --logLevel warn --outDir dist.tmp >&2 ||

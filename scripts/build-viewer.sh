@@ -14,34 +14,9 @@
 # "build-viewer:" and exits non-zero.
 set -euo pipefail
 
-fail() {
-    echo "build-viewer: $*" >&2
-    exit 1
-}
-
-web="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/viewer/web"
-cd "$web"
-command -v npm >/dev/null 2>&1 || fail "npm is not installed (Debian package 'npm'; Node.js 18+)"
-[[ -f package-lock.json ]] || fail "viewer/web/package-lock.json is missing"
-
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
-stamp=node_modules/.twin-lock-sha256
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$lock_hash" || ! -x node_modules/.bin/esbuild
-      || ! -x node_modules/.bin/eslint ]]
-then
-    echo "build-viewer: installing three.js, esbuild and eslint (npm ci)" >&2
-    log=$(mktemp "${TMPDIR:-/tmp}/build-viewer.XXXXXX")
-    if ! npm ci --no-audit --no-fund >"$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        rm -f "$log"
-        fail "'npm ci' failed in viewer/web (see above)"
-    fi
-    rm -f "$log"
-    echo "$lock_hash" >"$stamp"
-fi
-
-node_modules/.bin/eslint . >&2 ||
-    fail "eslint found problems in viewer/web (see above; config: viewer/web/eslint.config.js)"
+npm_who=build-viewer
+source "$(dirname "${BASH_SOURCE[0]}")/npm-lib.sh"
+npm_prepare viewer/web "three.js, esbuild and eslint" esbuild
 
 rm -rf dist.tmp
 mkdir -p dist.tmp
