@@ -14,38 +14,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from twin.core.http_errors import error_body
+from twin.core.static_bundles import IMMUTABLE, bundle_file, bundle_folder, bundle_page
 
 __all__ = ["bundle_dir", "router"]
 
 router = APIRouter(tags=["portal"], include_in_schema=False)
 
 _REPO = Path(__file__).resolve().parents[2]
-_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-          ".css": "text/css; charset=utf-8", ".map": "application/json",
-          ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
-          ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf"}
-_NO_CACHE = {"Cache-Control": "no-cache"}
-_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
 def bundle_dir(request: Request | None = None) -> Path:
-    """Where the built portal lives: ``app.state.portal_dist`` if set, else web/portal/dist.
-
-    Parameters
-    ----------
-    request : Request, optional
-        The current request, whose application may override the folder.
-
-    Returns
-    -------
-    Path
-        The folder holding index.html and assets/.
-    """
-    override = getattr(request.app.state, "portal_dist", None) if request else None
-    return Path(override) if override else _REPO / "web" / "portal" / "dist"
+    """Where the built portal lives: ``app.state.portal_dist`` if set, else web/portal/dist."""
+    return bundle_folder(request, "portal_dist", _REPO / "web" / "portal" / "dist")
 
 
 def _route_paths(routes: list, prefix: str = "") -> list[str]:
@@ -83,14 +66,7 @@ def _not_found(path: str) -> JSONResponse:
 @router.get("/assets/{name}")
 def portal_asset(name: str, request: Request) -> Response:
     """One file of the built bundle (hashed names: cached for a year)."""
-    folder = bundle_dir(request) / "assets"
-    path = folder / name
-    suffix = path.suffix.lower()
-    if "/" in name or "\\" in name or name.startswith(".") or suffix not in _TYPES \
-            or not path.is_file():
-        return JSONResponse(error_body("not_found", f"no file {name!r} in the portal"),
-                            status_code=404)
-    return FileResponse(path, media_type=_TYPES[suffix], headers=_IMMUTABLE)
+    return bundle_file(bundle_dir(request) / "assets", name, "portal", IMMUTABLE)
 
 
 @router.get("/{path:path}")
@@ -100,11 +76,5 @@ def portal_page(path: str, request: Request) -> Response:
     wants_html = "text/html" in request.headers.get("accept", "")
     if not wants_html or (first and first in _api_prefixes(request)):
         return _not_found("/" + path)
-    folder = bundle_dir(request)
-    page = folder / "index.html"
-    if not page.is_file():
-        return JSONResponse(error_body(
-            "portal_not_built",
-            "the web portal has not been built: run scripts/build-portal.sh",
-            {"expected": str(page)}), status_code=503)
-    return FileResponse(page, media_type=_TYPES[".html"], headers=_NO_CACHE)
+    return bundle_page(bundle_dir(request), "portal_not_built",
+                       "the web portal has not been built: run scripts/build-portal.sh")
