@@ -115,3 +115,15 @@ def demo_database(demo_copy):
     database = Database(settings.resolved_database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo_client(demo_copy):
+    """A ``TestClient`` of the API on the module's demo copy, the simulator off."""
+    from fastapi.testclient import TestClient
+
+    from twin.api import create_app
+
+    settings, _state = demo_copy
+    with TestClient(create_app(settings.model_copy(update={"simulate": False}))) as client:
+        yield client

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
+from http_helpers import bearer, sign_in
 
-from twin.api import create_app
-from twin.core.settings import Settings
-from twin.demo import DEMO_USERS, prepare_demo
+from twin.demo import DEMO_USERS
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("audit"), simulate=False)
-    prepare_demo(settings)
-    with TestClient(create_app(settings)) as client:
-        yield client
+def client(demo_client):
+    """The API on a copy of the demo data (sample building, demo users)."""
+    return demo_client
 
 
 def _token(client, username: str) -> dict[str, str]:
-    password = DEMO_USERS[username][1]
-    answer = client.post("/auth/token", json={"username": username, "password": password})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    return bearer(sign_in(client, username))
 
 
 def test_the_admin_reads_the_demo_entries_newest_first(client):

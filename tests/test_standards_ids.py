@@ -201,12 +201,10 @@ def test_blocking_is_a_setting(server, sloppy_model):
     assert "space-named: 1 failing" in message and "storey-elevation: 1 failing" in message
 
 
-def test_the_demo_building_is_checked_like_an_upload(demo_copy):
-    settings, state = demo_copy
-    with TestClient(create_app(settings.model_copy(update={"simulate": False}))) as client:
-        headers = bearer(sign_in(client, "viewer"))
-        answer = client.get(f"/buildings/{state.building_id}/revisions/1/quality",
-                            headers=headers)
+def test_the_demo_building_is_checked_like_an_upload(demo_client, demo_copy):
+    _settings, state = demo_copy
+    answer = demo_client.get(f"/buildings/{state.building_id}/revisions/1/quality",
+                             headers=bearer(sign_in(demo_client, "viewer")))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["passed"] is True  # the generated sample has unique, non-empty GlobalIds

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
+from http_helpers import bearer, sign_in
 
 from bim_models.device_kinds import DEVICE_KINDS
 from maintenance import choices as maintenance_choices
 from spaces import choices as space_choices
-from twin.api import create_app
 from twin.core.permissions import CAPABILITIES, ROLES, capabilities_of
-from twin.core.settings import Settings
-from twin.demo import DEMO_USERS, prepare_demo
+from twin.demo import DEMO_USERS
 from viewer.colours import SEVERITY_COLOURS, VERDICT_COLOURS, to_hex
 
 HEX = re.compile(r"^#[0-9a-f]{6}$")
@@ -22,18 +20,13 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("vocab"), simulate=False)
-    prepare_demo(settings)
-    with TestClient(create_app(settings)) as client:
-        yield client
+def client(demo_client):
+    """The API on a copy of the demo data (sample building, demo users)."""
+    return demo_client
 
 
 def _token(client, username: str) -> dict[str, str]:
-    password = DEMO_USERS[username][1]
-    answer = client.post("/auth/token", json={"username": username, "password": password})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    return bearer(sign_in(client, username))
 
 
 def test_vocabularies_need_sign_in_and_carry_both_labels_and_a_colour(client):
