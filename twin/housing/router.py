@@ -14,14 +14,12 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from spaces import open_building
 from spaces.choices import VERDICTS
 from spaces.rectification import rectification_plan
 from twin.core.deps import GraphsDep, SessionDep, SettingsDep, require
 from twin.core.errors import InvalidInputError
-from twin.core.model_store import model_file
 from twin.core.tables import User
-from twin.housing import report_files, service
+from twin.housing import service
 from twin.housing import store as housing
 from twin.housing.schemas import (
     AllocationImportPublic,
@@ -119,9 +117,7 @@ def compliance(building_id: int, graphs: GraphsDep, session: SessionDep, user: R
     """Verdicts per room and findings per person on a day (default today)."""
     building = portfolio.get_building(session, building_id, user)
     when = day or date.today()
-    rule_set = service.resolve_rule_set(rules, when)
-    graph = graphs.get(portfolio.latest_revision(session, building).sha256)
-    judged = service.building_compliance(session, building, graph, rule_set=rule_set, day=when)
+    judged = service.judge_building(session, building, graphs, rules=rules, day=when)
     rooms, people = service.filter_compliance(judged, verdict=verdict, storey=storey,
                                               department=department)
     return CompliancePublic(
@@ -140,9 +136,7 @@ def rectification(building_id: int, graphs: GraphsDep, session: SessionDep, user
     and deadline — what the XLSX/PDF report of ``twin compliance --format`` prints."""
     building = portfolio.get_building(session, building_id, user)
     when = day or date.today()
-    rule_set = service.resolve_rule_set(rules, when)
-    graph = graphs.get(portfolio.latest_revision(session, building).sha256)
-    judged = service.building_compliance(session, building, graph, rule_set=rule_set, day=when)
+    judged = service.judge_building(session, building, graphs, rules=rules, day=when)
     plan = rectification_plan(judged.report, judged.allocations)
     return RectificationPublic(
         day=plan.day, rule_set=plan.rule_set, issued=plan.issued, deadline=plan.deadline,
@@ -153,37 +147,13 @@ def rectification(building_id: int, graphs: GraphsDep, session: SessionDep, user
         actions=[RectificationActionPublic.model_validate(a) for a in plan.actions])
 
 
-def _write_report(session: SessionDep, graphs: GraphsDep, settings: SettingsDep, user: User,
-                  building_id: int, when: date, rules: str | None, suffix: str) -> Path:
-    """Judge the building on ``when`` and write its rectification report into a new temporary
-    folder (the caller removes it); the PDF carries the storey plans coloured by verdict."""
-    building = portfolio.get_building(session, building_id, user)
-    rule_set = service.resolve_rule_set(rules, when)
-    sha256 = portfolio.latest_revision(session, building).sha256
-    graph = graphs.get(sha256)
-    judged = service.building_compliance(session, building, graph, rule_set=rule_set, day=when)
-    folder = Path(tempfile.mkdtemp(prefix="rectification-"))
-    path = folder / f"building-{building_id}-rectification-{when}{suffix}"
-    try:
-        if suffix == ".xlsx":
-            report_files.write_xlsx(judged.report, judged.allocations, path)
-        else:
-            model, plan_graph = open_building(model_file(settings, sha256),
-                                              cache_dir=settings.resolved_cache_dir)
-            report_files.write_pdf(judged.report, judged.allocations, path, model=model,
-                                   graph=plan_graph, building=building.name)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return path
-
-
 async def _report_response(building_id: int, session: SessionDep, graphs: GraphsDep,
                            settings: SettingsDep, user: User, day: date | None,
                            rules: str | None, suffix: str, media_type: str) -> FileResponse:
-    when = day or date.today()
-    path = await run_in_threadpool(_write_report, session, graphs, settings, user, building_id,
-                                   when, rules, suffix)
+    building = portfolio.get_building(session, building_id, user)
+    path = await run_in_threadpool(service.write_rectification, session, building, graphs,
+                                   settings, rules=rules, day=day or date.today(),
+                                   suffix=suffix)
     return FileResponse(path, media_type=media_type, filename=path.name,
                         background=BackgroundTask(shutil.rmtree, path.parent,
                                                   ignore_errors=True))

@@ -24,14 +24,17 @@ from spaces.compliance import (
 )
 from spaces.errors import RuleSetError
 from twin.core.errors import InvalidInputError
+from twin.core.model_store import GraphStore, model_file
+from twin.core.settings import Settings
 from twin.core.tables import Building
 from twin.housing import store
+from twin.portfolio.service import latest_revision
 
 if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["BuildingCompliance", "building_compliance", "filter_compliance", "grade_checker",
-           "import_allocations", "resolve_rule_set"]
+           "import_allocations", "judge_building", "resolve_rule_set", "write_rectification"]
 
 
 def resolve_rule_set(rules: str | None, day: date, *, tolerance: float | None = None,
@@ -101,6 +104,50 @@ def building_compliance(session: Session, building: Building, graph: nx.MultiDiG
     report = assess(rooms, allocations, rule_set, day=day,
                     attached=attached_rooms(graph, rooms))
     return BuildingCompliance(report, allocations)
+
+
+def judge_building(session: Session, building: Building, graphs: GraphStore, *,
+                   rules: str | None, day: date) -> BuildingCompliance:
+    """Judge a stored building on ``day`` under the rule set ``rules`` names (bundled keys
+    only, :func:`resolve_rule_set`), with the graph of its latest revision."""
+    rule_set = resolve_rule_set(rules, day)
+    graph = graphs.get(latest_revision(session, building).sha256)
+    return building_compliance(session, building, graph, rule_set=rule_set, day=day)
+
+
+def write_rectification(session: Session, building: Building, graphs: GraphStore,
+                        settings: Settings, *, rules: str | None, day: date,
+                        suffix: str) -> Path:
+    """Judge a stored building and write its rectification report (``.xlsx`` or ``.pdf``, the
+    PDF with the storey plans coloured by verdict) into a new temporary folder.
+
+    Returns
+    -------
+    Path
+        The report; the caller removes its folder (``path.parent``) when done with it.
+    """
+    import shutil
+    import tempfile
+
+    from spaces import open_building
+    from twin.housing import report_files
+
+    judged = judge_building(session, building, graphs, rules=rules, day=day)
+    folder = Path(tempfile.mkdtemp(prefix="rectification-"))
+    path = folder / f"building-{building.id}-rectification-{day}{suffix}"
+    try:
+        if suffix == ".xlsx":
+            report_files.write_xlsx(judged.report, judged.allocations, path)
+        else:
+            sha256 = latest_revision(session, building).sha256
+            model, graph = open_building(model_file(settings, sha256),
+                                         cache_dir=settings.resolved_cache_dir)
+            report_files.write_pdf(judged.report, judged.allocations, path, model=model,
+                                   graph=graph, building=building.name)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return path
 
 
 def filter_compliance(judged: BuildingCompliance, *, verdict: str | None = None,
