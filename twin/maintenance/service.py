@@ -280,7 +280,11 @@ class MaintenanceService:
         """Alarms, most severe and newest first (:func:`maintenance.select_alarms`)."""
         with self._lock:
             books = self.books_of(building_id)
-            return [_alarm_public(books, a.alarm_id)
+            grouped: dict[str, list] = {}  # parent -> consequences, in one pass (not per alarm)
+            for alarm in books.alarms.alarms.values():
+                if alarm.parent_id:
+                    grouped.setdefault(alarm.parent_id, []).append(alarm)
+            return [_public_with(a, grouped.get(a.alarm_id, []))
                     for a in select_alarms(books.alarms.alarms.values(), state=state,
                                            roots_only=roots_only)]
 
@@ -376,9 +380,14 @@ class MaintenanceService:
 
 
 def _alarm_public(books: Books, alarm_id: str) -> AlarmPublic:
-    alarm = books.alarms.alarms[alarm_id]
+    return _public_with(books.alarms.alarms[alarm_id], books.alarms.consequences(alarm_id))
+
+
+def _public_with(alarm, consequences) -> AlarmPublic:
+    """An alarm's public shape; ``consequences`` listed oldest first, as the book orders them."""
+    ordered = sorted(consequences, key=lambda a: (a.first_seen, a.alarm_id))
     return AlarmPublic.model_validate(alarm).model_copy(update={
-        "consequences": [a.alarm_id for a in books.alarms.consequences(alarm_id)]})
+        "consequences": [a.alarm_id for a in ordered]})
 
 
 def _location(graph: nx.MultiDiGraph, global_id: str | None) -> LocationPublic | None:
