@@ -38,6 +38,22 @@ def test_export_cobie_of_a_file_opens_and_reads_back(tmp_path):
     assert read["Facility"][0]["Name"] == "FZK-Haus"
 
 
+@pytest.mark.parametrize("path", sorted([*SHARED_IFC.glob("*.ifc"),
+                                         *(SHARED_IFC / "extra").glob("*.ifc")]),
+                         ids=lambda p: p.name)
+def test_every_shared_model_exports_and_reads_back(path, tmp_path):
+    """Real models, MEP ones with ports that belong to no element among them."""
+    from bim_models.standards.cobie import write_cobie
+
+    out = tmp_path / f"{path.stem}.xlsx"
+    write_cobie(path, out)
+    read = read_cobie(out)
+    assert len(read["Facility"]) == 1, path.name
+    assert read["Floor"], path.name  # every shared model has a storey
+    for connection in read.get("Connection", []):  # each names the rows it joins
+        assert connection["RowName1"] and connection["RowName2"], connection
+
+
 @pytest.fixture(scope="module")
 def demo(demo_copy):
     settings, state = demo_copy

@@ -9,9 +9,10 @@ sheet (open work orders; the preset has none) and Document rows (the source mode
 name elements by GlobalId; the rows they land on are found through the ``ExternalIdentifier``
 columns of the Component and Space sheets.
 
-Two work-arounds for ``ifcfm`` 0.9 with this IfcOpenShell: the Coordinate sheet's element query
-adds tuples to lists (replaced by an equivalent), and the writer reads the preset afresh
-(handed the extended one).
+Three work-arounds for ``ifcfm`` 0.9 with this IfcOpenShell: the Coordinate sheet's element query
+adds tuples to lists (replaced by an equivalent); the Connection sheet fails on a port that
+belongs to no element, as MEP models have (such connections are left out); and the writer reads
+the preset afresh (handed the extended one).
 """
 
 from __future__ import annotations
@@ -68,10 +69,21 @@ def _parser():
         elements = list(cobie24.get_floors(ifc_file)) + list(cobie24.get_spaces(ifc_file))
         return [data for element in elements for data in cobie24.get_coordinate_data_(element)]
 
+    def connections(ifc_file):
+        # a port that belongs to no element (MEP models have them) has no row to name: skip
+        # its connection rather than fail the whole workbook
+        from ifcopenshell.util.system import get_port_element
+
+        return [c for c in cobie24.get_connections(ifc_file)
+                if get_port_element(c.RelatingPort) is not None
+                and get_port_element(c.RelatedPort) is not None]
+
     parser = ifcfm.Parser("cobie24")
     categories = dict(parser.config["categories"])
     categories["Coordinate"] = {**categories["Coordinate"],
                                 "get_category_elements": coordinates}
+    categories["Connection"] = {**categories["Connection"],
+                                "get_category_elements": connections}
     categories["Issue"] = {"colour": "r", "keys": ["Name"], "headers": ISSUE_HEADERS,
                            "colours": "rrrrrrriiiiroooeee",
                            "get_category_elements": lambda ifc_file: [],
