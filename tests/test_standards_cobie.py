@@ -104,3 +104,18 @@ def test_cobie_of_a_building_out_of_scope_is_404(demo):
     client, tokens, _ = demo
     assert client.get("/buildings/42/cobie.xlsx",
                       headers=auth(tokens, "admin")).status_code == 404
+
+
+def test_twin_export_cobie_takes_a_building_id_as_its_argument(demo, tmp_path, monkeypatch):
+    _client, _tokens, state = demo
+    monkeypatch.setenv("TWIN_DATA_DIR", str(state.model_path.parents[1]))
+    out, again = tmp_path / "by-argument.xlsx", tmp_path / "by-option.xlsx"
+    result = CliRunner().invoke(cli_app, ["export-cobie", str(state.building_id),
+                                          "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(cli_app, ["export-cobie", "--building", str(state.building_id),
+                                        "--out", str(again)]).exit_code == 0
+    by_argument, by_option = read_cobie(out), read_cobie(again)
+    assert len(by_argument["Space"]) == len(by_option["Space"]) == 133
+    neither = CliRunner().invoke(cli_app, ["export-cobie", "--out", str(tmp_path / "x.xlsx")])
+    assert neither.exit_code == 2 and "building id" in neither.output

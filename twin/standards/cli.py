@@ -67,12 +67,29 @@ def check(
         raise typer.Exit(1)
 
 
+def _file_or_building(file: Path | None, building: int | None) -> tuple:
+    """``(file, building)`` with exactly one set: the argument is a building id of the server
+    when it is a number that names no file (``twin export-cobie 1``), as with ``--building``.
+
+    Raises
+    ------
+    InvalidInputError
+        Neither or both given.
+    """
+    if file is not None and building is None and not file.exists() and str(file).isdigit():
+        file, building = None, int(str(file))
+    if (file is None) == (building is None):
+        raise InvalidInputError("give a model FILE or a building id (BUILDING or --building ID)")
+    return file, building
+
+
 @commands.command("export-brick")
 @reports_errors
 def export_brick(
     out: Out,
-    file: Annotated[Path | None, typer.Argument(help="An .ifc or .ifczip file (or --building).",
-                                                show_default=False)] = None,
+    file: Annotated[Path | None, typer.Argument(
+        help="An .ifc or .ifczip file, or a building id of the server.",
+        show_default=False)] = None,
     building: Annotated[int | None, typer.Option(
         help="A building id of the server's database: its latest revision and its "
              "registered devices as points.")] = None,
@@ -80,8 +97,7 @@ def export_brick(
 ) -> None:
     """Write the building as Brick 1.4 / RealEstateCore Turtle: locations, equipment, systems,
     feeds and (with --building) the devices as points with units."""
-    if (file is None) == (building is None):
-        raise InvalidInputError("give a model FILE or --building ID (one of them)")
+    file, building = _file_or_building(file, building)
     if building is not None:
         from twin.core.model_store import GraphStore
         from twin.standards.service import building_brick
@@ -101,16 +117,16 @@ def export_brick(
 @reports_errors
 def export_cobie(
     out: Out,
-    file: Annotated[Path | None, typer.Argument(help="An .ifc or .ifczip file (or --building).",
-                                                show_default=False)] = None,
+    file: Annotated[Path | None, typer.Argument(
+        help="An .ifc or .ifczip file, or a building id of the server.",
+        show_default=False)] = None,
     building: Annotated[int | None, typer.Option(
         help="A building id of the server's database: its latest revision with the "
              "allocations, devices, last readings and open work orders.")] = None,
 ) -> None:
     """Write the COBie 2.4 workbook (.xlsx) of a model through ifcfm; with --building, with
     what the twin knows beyond the file."""
-    if (file is None) == (building is None):
-        raise InvalidInputError("give a model FILE or --building ID (one of them)")
+    file, building = _file_or_building(file, building)
     if building is not None:
         from twin.standards.service import building_cobie
 
