@@ -76,15 +76,32 @@ def _patch(poly: Polygon, **style: Any) -> Any:
     return PathPatch(MPath.make_compound_path(*rings), **style)  # oriented: holes stay empty
 
 
+def _ink(fill: str) -> tuple[str, str]:
+    """Text and halo colours that read on ``fill``: white on a dark fill (the saturated verdict
+    colours), near-black on a light one.
+
+    Examples
+    --------
+    >>> _ink("#d73027"), _ink("#f4f4f4")
+    (('white', '#1b1b1b'), ('#1b1b1b', 'white'))
+    """
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(fill)
+    light = 0.2126 * r + 0.7152 * g + 0.0722 * b  # relative luminance of the sRGB values
+    return ("white", "#1b1b1b") if light < 0.45 else ("#1b1b1b", "white")
+
+
 def _label(ax: Any, poly: Polygon, candidates: Sequence[Sequence[str]], pt_per_m: float,
-           *, max_size: float = 9.0, **style: Any) -> None:
-    """Write the first candidate text that fits in ``poly`` at 5 pt or more (else the last)."""
+           *, max_size: float = 9.0, halo: str = "white", **style: Any) -> None:
+    """Write the first candidate text that fits in ``poly`` at 5 pt or more (else the last),
+    outlined with ``halo``."""
     from matplotlib.patheffects import withStroke
 
     rectangular = poly.area > 0.95 * poly.minimum_rotated_rectangle.area
     p = poly.centroid if rectangular else polylabel(poly, tolerance=0.02)
     text = ax.text(p.x, p.y, "", fontsize=10, ha="center", va="center", linespacing=1.1, zorder=8,
-                   path_effects=[withStroke(linewidth=1.5, foreground="white")], **style)
+                   path_effects=[withStroke(linewidth=1.5, foreground=halo)], **style)
     renderer, to_m = ax.figure.canvas.get_renderer(), 1.1 * 72 / ax.figure.dpi / 10 / pt_per_m
     for lines in candidates:  # measured at 10 pt, then shrunk from max_size until it fits
         text.set_text("\n".join(lines))
@@ -101,6 +118,16 @@ def _label(ax: Any, poly: Polygon, candidates: Sequence[Sequence[str]], pt_per_m
             break
     upright = sizes[1] > 1.15 * sizes[0]
     text.set(fontsize=max(sizes[upright], 3.0), rotation=90 * upright)
+
+
+def _label_ink(fill: str, *, boxed: bool) -> dict[str, Any]:
+    """The text style of a room's label: on a white box (a stair inside the room) dark ink,
+    else ink that reads on the room's fill (:func:`_ink`)."""
+    if boxed:
+        return {"color": "#1b1b1b", "bbox": {"fc": "white", "ec": "none", "alpha": 0.75,
+                                             "pad": 1}}
+    color, halo = _ink(fill)
+    return {"color": color, "halo": halo}
 
 
 def _verticals(model: BuildingModel, graph: nx.MultiDiGraph, sid: str) -> list[tuple]:
@@ -171,8 +198,7 @@ def _draw_spaces(ax: Any, spaces: Sequence[SpaceRecord], polys: Mapping[str, lis
         spot = [] if stairs or others.is_empty else _polygons(poly.difference(others))
         _label(ax, max(spot, key=lambda p: p.area) if spot else poly,
                [[name, *long, area, *stairs.values()], [name, area, *stairs.values()], [name]],
-               pt_per_m, color="#1b1b1b",
-               bbox={"fc": "white", "ec": "none", "alpha": 0.75, "pad": 1} if stairs else None)
+               pt_per_m, **_label_ink(fills[space.global_id], boxed=bool(stairs)))
     for v, hull, text in verticals:
         for poly in _polygons(hull):
             ax.add_patch(_patch(poly, fc="#fbfcfc", ec=_STAIR, hatch="////", lw=1.0, zorder=3))
