@@ -31,6 +31,9 @@ DEMO_USERS = {
     "housing": ("housing_officer", "housing-demo-2026"),
     "maintenance": ("maintenance", "maintenance-demo-2026"),
     "manager": ("manager", "manager-demo-2026"),
+    "staff": ("staff", "staff-demo-2026"),
+    "pool": ("pool_admin", "pool-demo-2026"),
+    "security": ("security", "security-demo-2026"),
     "viewer": ("viewer", "viewer-demo-2026"),
 }
 

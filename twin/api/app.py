@@ -8,22 +8,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from twin.api import system
+from twin.assets import router as assets
 from twin.core.database import Database, migrate
 from twin.core.http_errors import install_error_handlers
 from twin.core.model_store import GraphStore
 from twin.core.settings import Settings, get_settings
+from twin.energy import router as energy
 from twin.housing import router as housing
 from twin.iot import router as iot
 from twin.iot import simulator_router as simulator
 from twin.iot.runtime import LiveRuntime
 from twin.maintenance import router as maintenance
 from twin.maintenance.service import MaintenanceService
+from twin.meetings import router as meetings
 from twin.portal import router as portal
 from twin.portfolio import elements_router as elements
 from twin.portfolio import router as buildings
 from twin.portfolio.elements import graph_loader
 from twin.scene import router as scene
 from twin.scene import web_router as viewer_web
+from twin.security import router as security
 from twin.standards import router as standards
 
 __all__ = ["create_app"]
@@ -61,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     for module in (system, buildings, elements, housing, iot, simulator, maintenance,
-                   scene, viewer_web, standards):
+                   scene, viewer_web, standards, energy, meetings, assets, security):
         app.include_router(module.router)
     app.include_router(portal.router)  # last: the portal's history fallback
     return app

@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from twin.assets.cli import commands as assets_commands
 from twin.core.console import cli_settings, open_database, reports_errors, stderr, stdout
+from twin.energy.cli import commands as energy_commands
 from twin.housing.cli import commands as housing_commands
 from twin.iot.cli import commands as iot_commands
 from twin.maintenance.cli import commands as maintenance_commands
+from twin.meetings.cli import commands as meetings_commands
 from twin.portfolio.cli import commands as portfolio_commands
 from twin.scene.cli import commands as scene_commands
+from twin.security.cli import commands as security_commands
 from twin.standards.cli import commands as standards_commands
 
 if TYPE_CHECKING:
@@ -163,7 +167,8 @@ def version() -> None:
 
 
 for domain_commands in (portfolio_commands, housing_commands, iot_commands,
-                        maintenance_commands, scene_commands, standards_commands):
+                        maintenance_commands, scene_commands, standards_commands,
+                        energy_commands, meetings_commands, assets_commands, security_commands):
     domain_commands.register(app)
 
 

@@ -19,6 +19,9 @@ ROLE_CHOICES = (
     Choice("housing_officer", "房管专员", "Housing officer", "#4575b4"),
     Choice("maintenance", "运维人员", "Maintenance", "#f46d43"),
     Choice("manager", "管理人员", "Manager", "#1a9850"),
+    Choice("staff", "职工", "Staff member", "#74add1"),
+    Choice("pool_admin", "公物仓管理员", "Asset pool administrator", "#8c510a"),
+    Choice("security", "安保人员", "Security officer", "#542788"),
     Choice("viewer", "访客", "Viewer", "#999999"),
 )
 ROLES = tuple(c.value for c in ROLE_CHOICES)
@@ -27,6 +30,7 @@ _EVERYONE = ROLES
 _HOUSING = ("admin", "housing_officer", "manager")
 _MAINTENANCE = ("admin", "maintenance", "manager")
 _OPERATORS = ("admin", "maintenance")
+_STAFF = ("admin", "housing_officer", "maintenance", "manager", "staff", "pool_admin", "security")
 
 #: capability -> the roles that have it.
 CAPABILITIES = MappingProxyType({
@@ -40,6 +44,19 @@ CAPABILITIES = MappingProxyType({
     "maintenance.read": _MAINTENANCE,   # alarms, work orders, schedules, routes, impact
     "maintenance.act": _OPERATORS,      # acknowledge alarms, work orders, issue schedules
     "users.manage": ("admin",),         # accounts and device tokens
+    "energy.read": ("admin", "maintenance", "manager"),   # meters, indicators, baselines
+    "energy.manage": _OPERATORS,        # meter tree, tariffs, quotas
+    "meetings.read": _STAFF,            # bookable rooms, calendars, availability
+    "meetings.book": _STAFF,            # book rooms, one request with services and visitors
+    "meetings.approve": ("admin", "manager"),  # approve requests, room policies
+    "assets.read": _STAFF,              # the pool's catalogue and availability
+    "assets.request": _STAFF,           # hand in, borrow, reserve, return
+    "assets.approve": ("admin", "manager", "pool_admin"),  # approval steps of a chain
+    "assets.manage": ("admin", "pool_admin"),  # register, inspect, transfer, dispose, audits
+    "security.read": ("admin", "manager", "security"),  # events, doors, alarms, car parks
+    "security.act": ("admin", "security"),  # allow-lists, dispatch, door commands
+    "vehicles.book": _STAFF,            # official vehicle requests
+    "vehicles.dispatch": ("admin", "security"),  # approve and dispatch, trips, fleet
 })
 
 

@@ -15,10 +15,15 @@ def all_tables() -> MetaData:
     sqlalchemy.MetaData
         ``twin.core.tables.Base.metadata`` once each domain's tables module is imported.
     """
+    from twin.assets import tables as assets_tables
     from twin.core.tables import Base
+    from twin.energy import tables as energy_tables
     from twin.housing import tables as housing_tables
     from twin.iot import tables as iot_tables
     from twin.maintenance import tables as maintenance_tables
+    from twin.meetings import tables as meetings_tables
+    from twin.security import tables as security_tables
 
     assert housing_tables and iot_tables and maintenance_tables  # imported for their tables
+    assert energy_tables and meetings_tables and assets_tables and security_tables
     return Base.metadata

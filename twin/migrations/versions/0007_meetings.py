@@ -1,0 +1,22 @@
+"""meetings
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-02 05:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    assert sa and op  # placeholder: tables of this step are added here
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,9 @@
+"""Commands of 数字安防 and 数字车管 (security, parking and the official fleet)."""
+
+# No ``from __future__ import annotations`` here: typer reads every command's annotations at
+# each start, and evaluates string annotations twice (twin/cli/app.py).
+from twin.core.console import Commands
+
+__all__ = ["commands"]
+
+commands = Commands()
