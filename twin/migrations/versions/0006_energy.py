@@ -15,8 +15,27 @@ depends_on = None
 
 
 def upgrade() -> None:
-    assert sa and op  # placeholder: tables of this step are added here
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('parent', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('category', sa.String(length=4), nullable=True))
+
+    op.create_table('energy_virtual_meters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('terms', sa.String(length=2000), nullable=False),
+    sa.Column('parent', sa.String(length=100), nullable=True),
+    sa.Column('category', sa.String(length=4), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('building_id', 'key')
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('energy_virtual_meters')
+    with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.drop_column('category')
+        batch_op.drop_column('parent')
