@@ -1,0 +1,42 @@
+// Texts of the 安防 (security) and 车管 (vehicles) workspaces, merged into the portal's
+// messages (i18n.js). Vocabulary labels (event types, door and bay states, booking states)
+// come from GET /vocabularies.
+export const securityMessages = {
+  "zh-CN": {
+    nav: { group: "安防与车管", console: "安防工作台", vehicles: "车管工作台" },
+    con: { title: "数字安防工作台", alarms: "安防告警", doors: "门禁实时图", events: "事件日志",
+      rule: "规则", message: "内容", where: "位置", route: "路线", routeM: "约 {m} 米",
+      dispatch: "派警", dispatched: "已派 {guard}（{wo}）", guard: "安保人员",
+      storey: "楼层", door: "门", state: "状态", lock: "门锁", since: "自", devices: "设备",
+      type: "事件类型", device: "设备", subject: "对象", time: "时间", filter: "筛选",
+      scenario: "模拟场景", play: "执行", played: "已发送 {n} 条事件",
+      doorsOpen: "开启 {n}", doorsAlarm: "异常 {n}", none: "暂无" },
+    veh: { title: "数字车管工作台", parks: "停车场", fleet: "公务车辆", calendar: "用车日历",
+      trips: "出行记录", total: "车位", free: "空闲", occupied: "占用", closed: "停用",
+      plate: "车牌", name: "名称", kind: "车型", seats: "座位", out: "在外", util: "30 天利用率",
+      book: "申请用车", start: "开始", end: "结束", purpose: "事由", state: "状态",
+      requester: "申请人", approve: "批准", reject: "驳回", dispatchCar: "派车",
+      booked: "已提交用车申请 #{id}", back: "返回", hours: "时长 (h)", km: "里程 (km)",
+      disclosure: "公务用车信息公开（近 30 天）", vehicles: "车辆", tripsN: "出行" },
+  },
+  en: {
+    nav: { group: "Security & vehicles", console: "Security console", vehicles: "Vehicles" },
+    con: { title: "Security console", alarms: "Security alarms", doors: "Live door map",
+      events: "Event log", rule: "Rule", message: "Message", where: "Where", route: "Route",
+      routeM: "about {m} m", dispatch: "Dispatch", dispatched: "{guard} on the way ({wo})",
+      guard: "Guard", storey: "Storey", door: "Door", state: "State", lock: "Lock",
+      since: "Since", devices: "Devices", type: "Type", device: "Device", subject: "Subject",
+      time: "Time", filter: "Filter", scenario: "Scenario", play: "Play",
+      played: "Sent {n} events", doorsOpen: "{n} open", doorsAlarm: "{n} in alarm",
+      none: "None" },
+    veh: { title: "Vehicles", parks: "Car parks", fleet: "Official fleet",
+      calendar: "Fleet calendar", trips: "Trips", total: "Bays", free: "Free",
+      occupied: "Occupied", closed: "Closed", plate: "Plate", name: "Name", kind: "Kind",
+      seats: "Seats", out: "Out", util: "30-day use", book: "Book a vehicle", start: "Start",
+      end: "End", purpose: "Purpose", state: "State", requester: "Requester",
+      approve: "Approve", reject: "Reject", dispatchCar: "Dispatch",
+      booked: "Booking #{id} requested", back: "Back", hours: "Hours", km: "km",
+      disclosure: "Official vehicle disclosure (last 30 days)", vehicles: "Vehicles",
+      tripsN: "Trips" },
+  },
+};
