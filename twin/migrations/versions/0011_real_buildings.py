@@ -1,4 +1,4 @@
-"""real buildings
+"""real buildings: space-use overrides
 
 Revision ID: 0011
 Revises: 0010
@@ -15,8 +15,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    assert sa and op  # placeholder: tables of this step are added here
+    op.create_table('space_use_overrides',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('building_id', sa.Integer(), nullable=False),
+    sa.Column('global_id', sa.String(length=64), nullable=False),
+    sa.Column('use', sa.String(length=20), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('building_id', 'global_id')
+    )
+    with op.batch_alter_table('space_use_overrides', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_space_use_overrides_building_id'), ['building_id'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('space_use_overrides', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_space_use_overrides_building_id'))
+    op.drop_table('space_use_overrides')
