@@ -75,6 +75,19 @@ _KINDS = (
     DeviceKind("fault_code", "code", "measurement", 0.0, 65_535.0),
     DeviceKind("smoke", "on/off", "measurement", 0.0, 1.0, binary=True),
     DeviceKind("access_event", "count", "total_increasing", 0.0, 1e12, offline_after_s=86_400.0),
+    DeviceKind("gas", "m³", "total_increasing", 0.0, 1e12),
+    DeviceKind("heat", "GJ", "total_increasing", 0.0, 1e12),
+    DeviceKind("outdoor_temperature", "°C", "measurement", -50.0, 60.0, expects_change=True),
+    # security devices report events (POST /events); a reading, where one is sent, is a state
+    DeviceKind("access_reader", "state", "measurement", 0.0, 1.0, offline_after_s=86_400.0,
+               binary=True),
+    DeviceKind("door_contact", "open/closed", "measurement", 0.0, 1.0, offline_after_s=86_400.0,
+               binary=True),
+    DeviceKind("parking_bay", "state", "measurement", 0.0, 3.0, offline_after_s=86_400.0),
+    DeviceKind("lpr_camera", "state", "measurement", 0.0, 1.0, offline_after_s=86_400.0,
+               binary=True),
+    DeviceKind("camera", "state", "measurement", 0.0, 1.0, offline_after_s=86_400.0,
+               binary=True),
 )
 
 #: Every known kind by key.
@@ -96,6 +109,14 @@ _LABELS = {
     "fault_code": ("故障代码", "Fault code", "#b2182b"),
     "smoke": ("烟感", "Smoke", "#c0392b"),
     "access_event": ("门禁事件", "Door access", "#8e44ad"),
+    "gas": ("燃气", "Gas", "#e74c3c"),
+    "heat": ("热量", "Heat", "#c0392b"),
+    "outdoor_temperature": ("室外温度", "Outdoor temperature", "#e84393"),
+    "access_reader": ("门禁读卡器", "Access reader", "#542788"),
+    "door_contact": ("门磁", "Door contact", "#8073ac"),
+    "parking_bay": ("车位检测器", "Parking bay sensor", "#33a02c"),
+    "lpr_camera": ("车牌识别摄像机", "Plate reader camera", "#1f78b4"),
+    "camera": ("摄像机", "Camera", "#6a3d9a"),
 }
 #: The device kinds as a vocabulary (labels and colours), in the table's order.
 DEVICE_KIND_CHOICES = tuple(Choice(kind.key, *_LABELS[kind.key]) for kind in _KINDS)
@@ -105,7 +126,7 @@ IFC_SENSOR_KINDS = {
     "TEMPERATURESENSOR": "temperature", "HUMIDITYSENSOR": "humidity", "CO2SENSOR": "co2",
     "OCCUPANCYSENSOR": "occupancy", "SMOKESENSOR": "smoke", "PRESSURESENSOR": "pressure",
     "FLOWSENSOR": "flow", "MOVEMENTSENSOR": "occupancy", "ENERGYMETER": "energy",
-    "WATERMETER": "water", "GASMETER": "energy", "OILMETER": "energy", "ENERGYSENSOR": "power",
+    "WATERMETER": "water", "GASMETER": "gas", "OILMETER": "energy", "ENERGYSENSOR": "power",
 }
 
 

@@ -16,6 +16,7 @@ import ifcopenshell.util.element as element_util
 import ifcopenshell.util.placement as placement_util
 import ifcopenshell.util.unit as unit_util
 
+from bim_models.boundary_geometry import boundary_segment, is_open_wall_opening, wall_axis
 from bim_models.records import (
     EquipmentRecord,
     OpeningRecord,
@@ -27,6 +28,7 @@ from bim_models.records import (
     StoreyRecord,
     SystemRecord,
     VerticalRecord,
+    WallAxis,
     ZoneRecord,
 )
 from bim_models.relations import RelationIndex
@@ -104,7 +106,7 @@ def read_records(model: ifcopenshell.file, scales: UnitScales) -> dict[str, Any]
     dict
         Keyword arguments for ``BuildingModel`` (``project``, ``sites``, ``buildings``,
         ``storeys``, ``spaces``, ``zones``, ``openings``, ``verticals``, ``equipment``,
-        ``systems``, ``ports``, ``port_connections``, ``space_boundaries``).
+        ``systems``, ``ports``, ``port_connections``, ``space_boundaries``, ``wall_axes``).
     """
     relations = RelationIndex(model)
     storey_of = relations.storey_of
@@ -117,7 +119,7 @@ def read_records(model: ifcopenshell.file, scales: UnitScales) -> dict[str, Any]
         "spaces": {e.GlobalId: _space(e, scales, relations)
                    for e in by_type(model, "IfcSpace")},
         "zones": {e.GlobalId: _zone(e) for e in by_type(model, "IfcZone")},
-        "openings": _openings(model, scales, storey_of),
+        "openings": _openings(model, scales, relations),
         "verticals": _verticals(model, storey_of),
         "equipment": _equipment(model, relations),
         "systems": _systems(model),
@@ -127,8 +129,19 @@ def read_records(model: ifcopenshell.file, scales: UnitScales) -> dict[str, Any]
             for rel in by_type(model, "IfcRelConnectsPorts")
             if rel.RelatingPort is not None and rel.RelatedPort is not None
         ),
-        "space_boundaries": _boundaries(model),
+        "space_boundaries": _boundaries(model, scales),
+        "wall_axes": _wall_axes(model, scales, relations),
     }
+
+
+def _wall_axes(model, scales: UnitScales, relations: RelationIndex) -> tuple[WallAxis, ...]:
+    """The plan axes of the walls that have one (to keep geometric passages off walls)."""
+    axes = []
+    for wall in by_type(model, "IfcWall"):
+        points = wall_axis(wall, scales.length)
+        if points is not None:
+            axes.append(WallAxis(wall.GlobalId, relations.storey_of(wall), points))
+    return tuple(axes)
 
 
 def _spatial(entity: ifcopenshell.entity_instance) -> SpatialRecord:
@@ -196,7 +209,19 @@ def _space(entity: ifcopenshell.entity_instance, scales: UnitScales,
         area_qto_gross=_scaled(quantities.get("GrossFloorArea"), scales.area),
         height_qto=_scaled(height, scales.length),
         psets=_plain_psets(psets),
+        classifications=_classifications(entity),
     )
+
+
+def _classifications(entity: ifcopenshell.entity_instance) -> tuple[str, ...]:
+    """Each classification reference of ``entity`` (or its type) as "identification name"."""
+    import ifcopenshell.util.classification as classification_util
+
+    texts = []
+    for ref in classification_util.get_references(entity):
+        code = getattr(ref, "Identification", None) or getattr(ref, "ItemReference", None)
+        texts.append(" ".join(str(t) for t in (code, ref.Name) if t))
+    return tuple(sorted(t for t in texts if t))
 
 
 def _zone(entity: ifcopenshell.entity_instance) -> ZoneRecord:
@@ -215,13 +240,28 @@ def _identities(model, kinds: Iterable[tuple[str, str]],
                       "name": _text(e.Name), "storey": storey_of(e)}
 
 
-def _openings(model, scales: UnitScales, storey_of) -> dict[str, OpeningRecord]:
+def _is_external(relations: RelationIndex, entity, kind: str) -> bool | None:
+    common = "Pset_DoorCommon" if kind == "door" else "Pset_WindowCommon"
+    value = relations.property_values(entity, common).get("IsExternal")
+    return value if isinstance(value, bool) else None
+
+
+def _openings(model, scales: UnitScales, relations: RelationIndex) -> dict[str, OpeningRecord]:
     kinds = (("IfcDoor", "door"), ("IfcWindow", "window"))
-    return {
+    records = {
         e.GlobalId: OpeningRecord(**identity, width=_scaled(e.OverallWidth, scales.length),
-                                  height=_scaled(e.OverallHeight, scales.length))
-        for e, identity in _identities(model, kinds, storey_of)
+                                  height=_scaled(e.OverallHeight, scales.length),
+                                  is_external=_is_external(relations, e, identity["kind"]))
+        for e, identity in _identities(model, kinds, relations.storey_of)
     }
+    for e in by_type(model, "IfcOpeningElement"):  # holes in walls without door or window
+        if not is_open_wall_opening(e):
+            continue
+        wall = next(iter(e.VoidsElements)).RelatingBuildingElement
+        records[e.GlobalId] = OpeningRecord(
+            global_id=e.GlobalId, ifc_class=e.is_a(), kind="opening", name=_text(e.Name),
+            storey=relations.storey_of(wall), width=None, height=None)
+    return records
 
 
 def _verticals(model, storey_of) -> dict[str, VerticalRecord]:
@@ -298,14 +338,21 @@ def _ports(model) -> dict[str, PortRecord]:
     return records
 
 
-def _boundaries(model) -> tuple[SpaceBoundary, ...]:
+def _boundaries(model, scales: UnitScales) -> tuple[SpaceBoundary, ...]:
     result: list[SpaceBoundary] = []
+    placements: dict[int, Any] = {}
     for rel in by_type(model, "IfcRelSpaceBoundary"):
         space = rel.RelatingSpace
         if space is None or not space.is_a("IfcSpace"):
             continue  # IFC4 also allows IfcExternalSpatialElement here
         element = rel.RelatedBuildingElement
         corresponding = getattr(rel, "CorrespondingBoundary", None)
+        segment = None
+        if rel.PhysicalOrVirtualBoundary == "VIRTUAL" and space.ObjectPlacement is not None:
+            if space.id() not in placements:
+                placements[space.id()] = placement_util.get_local_placement(
+                    space.ObjectPlacement)
+            segment = boundary_segment(rel, placements[space.id()], scales.length)
         result.append(SpaceBoundary(
             global_id=rel.GlobalId,
             space=space.GlobalId,
@@ -314,5 +361,6 @@ def _boundaries(model) -> tuple[SpaceBoundary, ...]:
             physical=rel.PhysicalOrVirtualBoundary == "PHYSICAL",
             internal=rel.InternalOrExternalBoundary == "INTERNAL",
             corresponding=corresponding.GlobalId if corresponding is not None else None,
+            segment=segment,
         ))
     return tuple(result)

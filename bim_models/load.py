@@ -41,6 +41,12 @@ def _check_spf_bytes(path: Path, head: bytes, tail: bytes) -> None:
         raise ModelLoadError(path, "not an IFC file (no ISO-10303-21 header)")
     if _SPF_TRAILER not in tail:
         raise ModelLoadError(path, "truncated IFC file (no END-ISO-10303-21; at the end)")
+    before, found, _after = tail.rpartition(b"ENDSEC;")
+    before = before.rstrip()
+    if found and before and not before.endswith((b";", b"DATA", b"*/")):
+        # the end marker was appended to a file cut in the middle of an entity
+        raise ModelLoadError(path, "truncated IFC file (the last entity before ENDSEC; is cut "
+                                   "off)")
 
 
 def _read_zip(path: Path) -> bytes:
@@ -154,7 +160,7 @@ def parse_model(path: Path | str, *, progress: ProgressCallback | None = None,
     targets = get_geometry_targets(
         model,
         spaces=fields["spaces"],
-        doors=[k for k, v in fields["openings"].items() if v.kind == "door"],
+        doors=[k for k, v in fields["openings"].items() if v.kind in ("door", "opening")],
         verticals=fields["verticals"],
         equipment=fields["equipment"],
     )

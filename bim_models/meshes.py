@@ -42,12 +42,13 @@ __all__ = [
     "MeshSet",
     "StoreyInfo",
     "body_product_ids",
+    "is_body_representation",
     "load_meshes",
     "read_meshes",
 ]
 
 #: Bumped whenever the mesh records or the way they are derived change; part of the cache key.
-MESH_VERSION = "1"
+MESH_VERSION = "3"  # 2: bodies from every 3D context; 3: surface styles (glass)
 
 #: Representation identifiers that hold a product's 3D body. ``None``: exporters that leave the
 #: identifier out of a 3D representation (the iterator triangulates those too).
@@ -56,7 +57,16 @@ BODY_IDENTIFIERS = ("Body", "Facetation", "Mesh", None)
 #: Products never drawn: voids, annotations, grids, virtual boundaries.
 _NOT_DRAWN = ("IfcFeatureElementSubtraction", "IfcAnnotation", "IfcGrid", "IfcVirtualElement",
               "IfcBuildingStorey", "IfcBuilding", "IfcProject")
-_THREE_D = ("Model", "Body", "Facetation")
+#: Representation identifiers and types that never hold a 3D body (case-folded).
+_NOT_BODY_IDENTIFIERS = frozenset({"axis", "footprint", "box", "annotation", "profile",
+                                   "reference", "clearance", "lighting", "surface", "survey",
+                                   "cog", "outline", "plan"})
+_NOT_BODY_TYPES = frozenset({"curve", "curve2d", "curve3d", "geometriccurveset",
+                             "geometricset", "annotation2d", "boundingbox", "point",
+                             "pointcloud", "segment", "lightsource"})
+#: Context types that hold 2D or annotation views only (case-folded); any other context that
+#: holds a solid representation counts: "Model", "model view", "Design", "Body", none at all.
+_NOT_3D_CONTEXTS = frozenset({"plan", "sketch", "outline", "annotation"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,10 @@ class ElementMesh:
         Triangles as indices into ``vertices``, counter-clockwise seen from outside.
     transform : (4, 4) float64 ndarray
         Local frame -> world (row-major, translation in the last column).
+    surface : (r, g, b, a) tuple of float, optional
+        The file's own surface style (``IfcSurfaceStyle`` on the item or its material) covering
+        most of the body, a translucent one (glass) first where it covers a third or more;
+        ``a`` = 1 - transparency. ``None`` where the file styles nothing.
     """
 
     global_id: str
@@ -103,6 +117,7 @@ class ElementMesh:
     vertices: np.ndarray
     faces: np.ndarray
     transform: np.ndarray
+    surface: tuple[float, float, float, float] | None = None
 
     def world_vertices(self) -> np.ndarray:
         """Vertices in world coordinates, (n, 3) float64."""
@@ -182,17 +197,31 @@ class MeshSet:
         return len({e.geometry_key for e in self.elements})
 
 
+def is_body_representation(rep: ifcopenshell.entity_instance) -> bool:
+    """Whether a shape representation holds a 3D body, whatever its context is called.
+
+    Not the identifier alone: files put bodies in contexts named ``'model view'``, ``'Design'``
+    or nothing, and leave the identifier out. A representation is a body unless its
+    identifier or type says it is an axis, a footprint, a box, an annotation or a curve, or
+    its context is a plan or sketch view.
+    """
+    if not rep.Items:
+        return False
+    identifier = (rep.RepresentationIdentifier or "").casefold()
+    kind = (rep.RepresentationType or "").casefold()
+    if identifier in _NOT_BODY_IDENTIFIERS or kind in _NOT_BODY_TYPES:
+        return False
+    context = rep.ContextOfItems
+    types = {(getattr(context, "ContextType", None) or "").casefold()}
+    if context is not None and context.is_a("IfcGeometricRepresentationSubContext"):
+        types.add((context.ParentContext.ContextType or "").casefold())
+    return not types & _NOT_3D_CONTEXTS
+
+
 def _has_body(product: ifcopenshell.entity_instance) -> bool:
     shape = product.Representation
-    for rep in (shape.Representations if shape is not None else ()) or ():
-        context = rep.ContextOfItems
-        context_type = getattr(context, "ContextType", None)
-        if context.is_a("IfcGeometricRepresentationSubContext"):
-            context_type = context.ParentContext.ContextType or context_type
-        if rep.RepresentationIdentifier in BODY_IDENTIFIERS and rep.Items and \
-                (context_type is None or context_type in _THREE_D):
-            return True
-    return False
+    return any(is_body_representation(rep)
+               for rep in (shape.Representations if shape is not None else ()) or ())
 
 
 def _drawn_products(model: ifcopenshell.file) -> list[ifcopenshell.entity_instance]:
@@ -274,7 +303,7 @@ def read_meshes(path: Path | str, *, sha256: str | None = None, threads: int | N
     products = _drawn_products(model)
     relations = RelationIndex(model)
     by_id = {p.id(): p for p in products}
-    geometries: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    geometries: dict[str, tuple] = {}
     elements: list[ElementMesh] = []
     # Local frames + placements: mapped (type) geometry comes once, shared by its instances.
     settings = geometry_settings(world_coords=False, weld_vertices=True)
@@ -291,16 +320,42 @@ def read_meshes(path: Path | str, *, sha256: str | None = None, threads: int | N
                    storeys=_storey_infos(model), failed=failed)
 
 
+def _surface(geometry, vertices: np.ndarray, faces: np.ndarray
+             ) -> tuple[float, float, float, float] | None:
+    """The file's style covering most of a body (a translucent one first, from a third)."""
+    styles = list(geometry.materials or ())
+    ids = np.asarray(geometry.material_ids, dtype=np.int64)
+    if not styles or len(ids) != len(faces) or len(faces) == 0:
+        return None
+    triangles = vertices[faces].astype(np.float64)
+    area = np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0],
+                                   triangles[:, 2] - triangles[:, 0]), axis=1)
+    total, best, glass = float(area.sum()) or 1.0, None, None
+    for index, style in enumerate(styles):
+        if getattr(style, "instance", None) is None:  # the kernel's default, not the file's
+            continue
+        share = float(area[ids == index].sum()) / total
+        clear = float(style.transparency) if np.isfinite(style.transparency) else 0.0
+        colour = (*(round(float(c), 4) for c in (style.diffuse.r(), style.diffuse.g(),
+                                                 style.diffuse.b())), round(1.0 - clear, 4))
+        if clear > 0.2 and share >= 1 / 3 and (glass is None or share > glass[0]):
+            glass = (share, colour)
+        if best is None or share > best[0]:
+            best = (share, colour)
+    chosen = glass or best
+    return None if chosen is None else chosen[1]
+
+
 def _element(shape, product, relations: RelationIndex,
-             geometries: dict[str, tuple[np.ndarray, np.ndarray]]) -> ElementMesh | None:
+             geometries: dict[str, tuple]) -> ElementMesh | None:
     key = str(shape.geometry.id)
     if key not in geometries:
         vertices = np.asarray(shape.geometry.verts, dtype=np.float32).reshape(-1, 3)
         faces = np.asarray(shape.geometry.faces, dtype=np.uint32).reshape(-1, 3)
         vertices.flags.writeable = False
         faces.flags.writeable = False
-        geometries[key] = (vertices, faces)
-    vertices, faces = geometries[key]
+        geometries[key] = (vertices, faces, _surface(shape.geometry, vertices, faces))
+    vertices, faces, surface = geometries[key]
     if len(faces) == 0:
         return None
     # The iterator's matrix is column-major (4 columns of 4); transpose to row-major.
@@ -316,6 +371,7 @@ def _element(shape, product, relations: RelationIndex,
         vertices=vertices,
         faces=faces,
         transform=transform,
+        surface=surface,
     )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "StoreyRecord",
     "SystemRecord",
     "VerticalRecord",
+    "WallAxis",
     "ZoneRecord",
 ]
 
@@ -112,6 +113,8 @@ class SpaceRecord:
         How the space was tied to its storey in the file.
     geometry : ElementGeometry, optional
         Footprint and height range from the body representation.
+    classifications : tuple of str
+        Each classification reference of the space (or its type) as "identification name".
     """
 
     global_id: str
@@ -125,6 +128,7 @@ class SpaceRecord:
     height_qto: float | None
     psets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     geometry: ElementGeometry | None = None
+    classifications: tuple[str, ...] = ()  # "code name" of each classification reference
 
     @property
     def area_geometry(self) -> float | None:
@@ -158,7 +162,12 @@ class ZoneRecord:
 
 @dataclass(frozen=True, slots=True)
 class OpeningRecord:
-    """A door or a window. ``kind`` is ``"door"`` or ``"window"``."""
+    """A door, a window or an open wall opening (``kind`` ``"door"``, ``"window"`` or
+    ``"opening"``: an ``IfcOpeningElement`` in a wall with no filling, walkable).
+
+    ``is_external`` is ``Pset_DoorCommon.IsExternal`` (``Pset_WindowCommon`` for windows)
+    where the file gives it, else ``None``.
+    """
 
     global_id: str
     ifc_class: str
@@ -168,6 +177,7 @@ class OpeningRecord:
     width: float | None
     height: float | None
     geometry: ElementGeometry | None = None
+    is_external: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +267,8 @@ class SpaceBoundary:
     """An ``IfcRelSpaceBoundary``: a space bounded by a building element.
 
     ``corresponding`` is the GlobalId of the boundary on the other side, where the file says.
+    ``segment`` is the plan extent of a vertical virtual boundary (two world XY points,
+    metres) from its connection geometry; ``None`` for physical or horizontal boundaries.
     """
 
     global_id: str
@@ -266,6 +278,16 @@ class SpaceBoundary:
     physical: bool
     internal: bool
     corresponding: str | None = None
+    segment: tuple[tuple[float, float], ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WallAxis:
+    """A wall's axis in plan (its ``Axis`` representation): world XY points, metres."""
+
+    global_id: str
+    storey: str | None
+    points: tuple[tuple[float, float], ...]
 
 
 @dataclass(frozen=True)
@@ -306,6 +328,7 @@ class BuildingModel:
     port_connections: tuple[PortConnection, ...]
     space_boundaries: tuple[SpaceBoundary, ...]
     warnings: tuple[str, ...] = ()
+    wall_axes: tuple[WallAxis, ...] = ()
 
     @property
     def doors(self) -> dict[str, OpeningRecord]:
@@ -336,7 +359,7 @@ class BuildingModel:
             "storeys": len(self.storeys),
             "spaces": len(self.spaces),
             "doors": len(self.doors),
-            "windows": len(self.openings) - len(self.doors),
+            "windows": sum(1 for v in self.openings.values() if v.kind == "window"),
             "stairs": kinds.count("stair"),
             "ramps": kinds.count("ramp"),
             "transport": kinds.count("transport"),

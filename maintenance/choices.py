@@ -16,6 +16,7 @@ from bim_models.choices import Choice, choice_of
 __all__ = [
     "ALARM_STATES",
     "ALARM_TRANSITIONS",
+    "IMPACT_EVIDENCE",
     "OPEN_ALARM_STATES",
     "PRIORITIES",
     "SEVERITIES",
@@ -81,6 +82,14 @@ WORK_ORDER_ORIGINS = (
     Choice("alarm", "告警生成", "From an alarm", "#d73027"),
     Choice("manual", "人工创建", "By hand", "#4575b4"),
     Choice("schedule", "预防性维护计划", "Preventive schedule", "#1a9850"),
+)
+
+#: What an impact answer rests on (:data:`maintenance.impact.EVIDENCE`, same order).
+IMPACT_EVIDENCE = (
+    Choice("ports-with-direction", "端口连接（含流向）", "Ports with flow direction", "#1a9850"),
+    Choice("ports-without-direction", "端口连接（无流向）", "Ports without direction", "#fdae61"),
+    Choice("system-groups", "系统分组/回路", "System groups and circuits", "#4575b4"),
+    Choice("geometry", "几何推断位置", "Placed by geometry", "#999999"),
 )
 
 _SEVERITY_RANK = {c.value: i for i, c in enumerate(SEVERITIES)}

@@ -317,6 +317,10 @@ class RuleEvaluator:
         if state.last_ts == -math.inf:
             state.last_ts = self.clock() if now is None else now
 
+    def forget(self, device_id: str) -> None:
+        """Stop watching a device (it was removed): no rule state, no silence alarm."""
+        self._devices.pop(device_id, None)
+
     def _state(self, info: DeviceInfo) -> _Device:
         state = self._devices.get(info.device_id)
         if state is None or (state.info is not info and state.info != info):

@@ -10,6 +10,8 @@ persist it in one transaction or not at all).
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +21,7 @@ from typing import Any
 from spaces.errors import SpacesError
 
 __all__ = [
+    "MAX_ROWS",
     "REQUIRED_COLUMNS",
     "STATUSES",
     "AllocationImportError",
@@ -95,10 +98,14 @@ class Allocations:
                 and a.holds_on(day)]
 
 
+#: The most rows an import reads (a bigger file is refused before it is judged).
+MAX_ROWS = 100_000
+
+
 def _table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     """The header and the rows of a CSV or XLSX file."""
     if not path.is_file():
-        raise AllocationImportError(f"{path}: no such file")
+        raise AllocationImportError(f"{path.name}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             from openpyxl import load_workbook
@@ -107,19 +114,33 @@ def _table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         try:
             sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
         except (OSError, ValueError, KeyError) as exc:
-            raise AllocationImportError(f"{path}: not a readable workbook ({exc})") from exc
-        values = list(sheet.iter_rows(values_only=True))
+            raise AllocationImportError(f"{path.name}: not a readable workbook "
+                                        f"({type(exc).__name__})") from exc
+        values = list(itertools.islice(sheet.iter_rows(values_only=True), MAX_ROWS + 2))
+        if len(values) > MAX_ROWS + 1:
+            raise AllocationImportError(f"{path.name}: more than {MAX_ROWS:,} rows")
         header = [str(v).strip() if v is not None else "" for v in values[0]] if values else []
         return header, [{h: _cell(v) for h, v in zip(header, row, strict=False)}
                         for row in values[1:] if any(v is not None for v in row)]
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK, no BOM
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise AllocationImportError(f"{path.name}: not a UTF-8 or GBK CSV file")
     try:
-        with open(path, encoding="utf-8-sig", newline="") as stream:
-            reader = csv.DictReader(stream)
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()}
-                    for row in reader]
-            return [(h or "").strip() for h in reader.fieldnames or ()], rows
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise AllocationImportError(f"{path}: not a UTF-8 CSV file ({exc})") from exc
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = [{(k or "").strip(): (v if isinstance(v, str) else "").strip()
+                 for k, v in row.items()}
+                for row in itertools.islice(reader, MAX_ROWS + 1)]
+        if len(rows) > MAX_ROWS:
+            raise AllocationImportError(f"{path.name}: more than {MAX_ROWS:,} rows")
+        return [(h or "").strip() for h in reader.fieldnames or ()], rows
+    except csv.Error as exc:
+        raise AllocationImportError(f"{path.name}: not a CSV file ({exc})") from exc
 
 
 def _cell(value: Any) -> str:
@@ -164,10 +185,11 @@ def read_allocations(path: Path | str, *, rooms: Mapping[str, str],
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing or not rows:
         what = f"missing columns: {', '.join(missing)}" if missing else "no rows"
-        raise AllocationImportError(f"{path}: {what}; required: {', '.join(REQUIRED_COLUMNS)}")
-    result = Allocations()
+        raise AllocationImportError(f"{path.name}: {what}; required: "
+                                    f"{', '.join(REQUIRED_COLUMNS)}")
+    result, held = Allocations(), {}
     for number, row in enumerate(rows, start=2):
-        problem = _import_row(result, row, number, rooms, check_grade)
+        problem = _import_row(result, row, number, rooms, check_grade, held)
         if problem is not None:
             result.problems.append(problem)
     return result
@@ -182,8 +204,10 @@ class _Refused(Exception):
 
 
 def _import_row(result: Allocations, row: dict[str, str], number: int,
-                rooms: Mapping[str, str], check_grade) -> ImportProblem | None:
-    """Add row ``number`` to ``result``, or return why it is refused (adding nothing)."""
+                rooms: Mapping[str, str], check_grade,
+                held: dict[tuple[str, str], list[Assignment]]) -> ImportProblem | None:
+    """Add row ``number`` to ``result``, or return why it is refused (adding nothing).
+    ``held`` indexes the assignments so far by (person, space): the import stays linear."""
     try:
         person, start, end = _person_of(row, check_grade)
         known = result.people.get(person.person_id)
@@ -191,14 +215,16 @@ def _import_row(result: Allocations, row: dict[str, str], number: int,
                 (person.grade, person.status, person.org_level):
             raise _Refused("person_id",
                            "the same person_id with another grade, status or org_level")
-        space = _space_of(result, row["room"], rooms, person.person_id, start, end)
+        space = _space_of(held, row["room"], rooms, person.person_id, start, end)
         register_area = _register_area(person.extra)
     except _Refused as refused:
         return ImportProblem(number, refused.column, row.get(refused.column), refused.reason)
     result.people.setdefault(person.person_id, person)  # only now: a refused row adds nothing
     if space is not None:
-        result.assignments.append(Assignment(person.person_id, space, row["room"], start, end,
-                                             register_area, number))
+        assignment = Assignment(person.person_id, space, row["room"], start, end,
+                                register_area, number)
+        result.assignments.append(assignment)
+        held.setdefault((person.person_id, space), []).append(assignment)
     return None
 
 
@@ -238,7 +264,8 @@ def _dates(row: dict[str, str]) -> tuple[date | None, date | None, date | None]:
     return status_date, start, end
 
 
-def _space_of(result: Allocations, room: str, rooms: Mapping[str, str], person_id: str,
+def _space_of(held: Mapping[tuple[str, str], list[Assignment]], room: str,
+              rooms: Mapping[str, str], person_id: str,
               start: date | None, end: date | None) -> str | None:
     """The GlobalId of the room a row assigns (``None``: no room); :class:`_Refused` for an
     unknown or ambiguous room, or one the person already holds over the same days."""
@@ -249,9 +276,8 @@ def _space_of(result: Allocations, room: str, rooms: Mapping[str, str], person_i
         raise _Refused("room", "no space with this number or GlobalId in the model")
     if space == "":
         raise _Refused("room", "several spaces have this number; use the GlobalId")
-    for other in result.assignments:
-        if other.person_id == person_id and other.space == space and _overlap(
-                other.start, other.end, start, end):
+    for other in held.get((person_id, space), ()):
+        if _overlap(other.start, other.end, start, end):
             raise _Refused("from", f"overlaps row {other.row} (same person and room)")
     return space
 

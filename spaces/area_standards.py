@@ -31,9 +31,14 @@ lookup raises :class:`RuleSetError`). Example::
 
 Grades match by post name or English key, ``org_level`` by code, code + 级, name, English word
 or alias (NFKC: （） equals ()). A subordinate or dispatched body uses the ``below`` tier's row of
-the same rank (for a row covering several, 处级 = 正处/副处, its lowest unless ``rank=`` is
-given); where that tier has no row of the rank, its highest row not above it (its highest row,
-for a rank above the whole tier).
+the same kind and rank: the body's own head and deputies (rows with ``leader = true``, 正职/副职)
+the lower tier's leader rows, its department posts the lower tier's department rows (for a row
+covering several ranks, 处级 = 正处/副处, its lowest unless ``rank=`` is given); where there is
+no row of that kind and rank, the highest one not above it (the highest, for a rank above them
+all). The standard's text: a 中央司局级派出机构 uses the 省级厅局
+figures, a 省级 body's 处级 unit the 市级 ones, 科级 units the 县级 ones; so a 市 subordinate
+body's 副局(处)级 gets the 县 正科级 18 m², not the 县级副职 24 m² (more than the same grade in
+the parent body).
 """
 
 from __future__ import annotations
@@ -65,7 +70,8 @@ _TOP = {"key": "str!", "jurisdiction": "str!", "title": "str!", "source": "str!"
         "rank_ladder": "list", "tiers": "", "extends": ""}
 _TIER = {"code": "str!", "name": "str!", "english": "str!", "aliases": "list", "below": "str",
          "cap_m2": "number", "note": "str", "rows": ""}
-_ROW = {"grade": "str!", "key": "str!", "rank": "", "limit_m2": "number", "missing": "bool"}
+_ROW = {"grade": "str!", "key": "str!", "rank": "", "limit_m2": "number", "missing": "bool",
+        "leader": "bool"}
 
 
 class _Bad(Exception):  # a problem in a file, re-raised as RuleSetError naming the file
@@ -102,6 +108,7 @@ class GradeRow:
     key: str
     ranks: tuple[str, ...]
     limit_m2: float | None
+    leader: bool = False  # the body's own head or deputy (正职, 副职), not a department post
 
 
 @dataclass(frozen=True)
@@ -187,13 +194,18 @@ class RuleSet:
         if tier.below is None:
             raise RuleSetError(f"{self.key}: {tier.name} has no lower tier for a subordinate body")
         low, person = self.tier(tier.below), rank or row.ranks[-1]
+        kind = "leader" if row.leader else "department"
         why = (f" (a subordinate or dispatched body of {tier.name}: {row.grade}, rank {person}, "
-               f"uses the {low.name} figures")
-        match, level = next((r for r in low.rows if person in r.ranks), None), self._level
+               f"uses the {low.name} figures, its {kind} rows")
+        # the body sits one tier down and its posts keep their kind: its head and deputies use
+        # the lower tier's 正职/副职 rows, its department posts the lower tier's department rows
+        # (a 市 body's 副局(处)级 is not a 县级副职)
+        rows = [r for r in low.rows if r.leader == row.leader] or list(low.rows)
+        match, level = next((r for r in rows if person in r.ranks), None), self._level
         if match is None:
-            under = [r for r in low.rows if level(r) >= self.rank_ladder.index(person)]
-            match = min(under, key=level) if under else max(low.rows, key=level)
-            which = ("highest row" if len(under) == len(low.rows) else
+            under = [r for r in rows if level(r) >= self.rank_ladder.index(person)]
+            match = min(under, key=level) if under else max(rows, key=level)
+            which = ("highest row" if len(under) == len(rows) else
                      f"highest row below {person}" if under else "lowest row")
             why += f"; {low.name} has no {person} row, so its {which} is used"
         return self._limit(low, match, why + ")")
@@ -295,7 +307,7 @@ def _row(raw: Any, where: str, ladder: tuple[str, ...], cap: float | None) -> Gr
         _need(0 < area <= (cap or math.inf), f"{where}: limit_m2 {area} must be > 0 and at "
               f"most the tier's cap_m2 ({cap})")
     return GradeRow(row["grade"], row["key"], tuple(sorted(ranks, key=ladder.index)),
-                    None if area is None else float(area))
+                    None if area is None else float(area), bool(row["leader"]))
 
 
 def _tier(raw: Any, where: str, ladder: tuple[str, ...]) -> Tier:

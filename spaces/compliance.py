@@ -6,12 +6,14 @@ Room verdicts (``VERDICTS``):
 ``over``              an office with one occupant, larger than that person's limit
 ``shared_over``       an office with several occupants, larger than the sum of their limits
 ``vacant``            an office nobody holds on the day
-``not_office_space``  a room held as an office that the model says is not an office
+``not_office_space``  a room held as an office whose use (:mod:`spaces.space_use`, or an
+                      officer's override) is something else; a held room of ``unclassified``
+                      use is judged as an office and flagged ``use_unclassified``
 
 Flags on a room: ``under_used`` (an open-plan office holding fewer people than it has desks,
 one per the rule set's ``open_plan_m2_per_desk``), ``area_discrepancy`` (its area sources
 differ by more than the threshold), ``wc_over_size`` (an attached WC larger than the rule
-set's ``wc_max_m2``).
+set's ``wc_max_m2``), ``use_unclassified`` (held, but nothing in the model says what it is).
 Person findings: ``multiple_offices`` (holds more than one room) and ``not_reclaimed`` (left
 by transfer or retirement more than the rule set's reclaim period ago and still holds a room).
 """
@@ -25,6 +27,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from spaces.allocations import Allocations
+from spaces.space_use import classify_space
 
 __all__ = [
     "AREA_SOURCES",
@@ -80,9 +83,14 @@ def attached_rooms(graph, rooms: Iterable[RoomFacts]) -> dict[str, list[RoomFact
 
 
 def is_office_use(long_name: str | None, object_type: str | None) -> bool:
-    """True if the model calls the space an office (English or Chinese)."""
-    text = f"{long_name or ''} {object_type or ''}".lower()
-    return "office" in text or "办公" in text
+    """True if the model calls the space an office (:func:`spaces.space_use.classify_space`).
+
+    Examples
+    --------
+    >>> is_office_use("DUTY OFCR", None), is_office_use("Meeting room", "meeting_small")
+    (True, False)
+    """
+    return classify_space(long_name=long_name, object_type=object_type).use == "office"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +104,21 @@ class RoomFacts:
     object_type: str | None
     area_geometry: float | None
     area_qto: float | None
+    use: str | None = None  # spaces.choices.SPACE_USES; None: classified from the names
+
+    @property
+    def space_use(self) -> str:
+        """The room's use: as given (the model's classification or an officer's override),
+        else classified from its long name and object type."""
+        if self.use:
+            return self.use
+        return classify_space(name=self.name, long_name=self.long_name,
+                              object_type=self.object_type).use
 
     @property
     def is_office(self) -> bool:
-        """Whether the model calls it an office."""
-        return is_office_use(self.long_name, self.object_type)
+        """Whether the room counts as an office (its use is ``office``)."""
+        return self.space_use == "office"
 
     @property
     def is_open_plan(self) -> bool:
@@ -162,7 +180,10 @@ def room_facts(model) -> list[RoomFacts]:
     """The :class:`RoomFacts` of every space of a :class:`bim_models.BuildingModel`."""
     storeys = {gid: s.name for gid, s in model.storeys.items()}
     return [RoomFacts(gid, s.name or gid, storeys.get(s.storey), s.long_name, s.object_type,
-                      s.area_geometry, s.area_qto_net)
+                      s.area_geometry, s.area_qto_net,
+                      classify_space(name=s.name, long_name=s.long_name,
+                                     object_type=s.object_type, psets=s.psets,
+                                     classifications=s.classifications).use)
             for gid, s in model.spaces.items()]
 
 
@@ -272,7 +293,7 @@ def _with_attached(area: float, source: str | None, extras: Sequence[RoomFacts],
 def _verdict(facts: RoomFacts, occupants: Sequence[str], area: float | None,
              source: str | None, limit: float, tolerance: float) -> tuple[str, str]:
     """The verdict on a held room and its reason."""
-    if not facts.is_office:
+    if not facts.is_office and facts.space_use != "unclassified":
         return "not_office_space", (
             f"held as an office by {len(occupants)} but the model calls it "
             f"{facts.long_name or facts.object_type or 'something else'}")
@@ -293,6 +314,8 @@ def _judge_room(facts: RoomFacts, occupants: tuple[str, ...],
     area, source, areas = chosen
     known = [v for v in areas.values() if v is not None]
     flags = ["area_discrepancy"] if known and max(known) - min(known) > discrepancy_m2 else []
+    if occupants and facts.space_use == "unclassified":
+        flags.append("use_unclassified")
     if not occupants:
         if not facts.is_office:
             return None

@@ -26,7 +26,12 @@ class ElementData(StrEnum):
     OBJECT_TYPE = "object_type"
     AREA_QTO = "area_qto"
     AREA_GEOMETRY = "area_geometry"
+    AREA_PROPERTY = "area_property"  # an authoring tool's own area (Revit's PSet_Revit_Dimensions)
     HEIGHT = "height"
+    USE = "use"  # spaces.space_use: what the space is used for, its confidence, source, evidence
+    USE_CONFIDENCE = "use_confidence"
+    USE_SOURCE = "use_source"
+    USE_EVIDENCE = "use_evidence"
     # door
     WIDTH = "width"
     EXTERIOR = "exterior"

@@ -9,6 +9,9 @@ Edges
 ``contains``        building -> storey -> space / door / stair / equipment
 ``adjacent``        space <-> space (``provenance``: ifc-boundary | geometric)
 ``door_connects``   door <-> space (``provenance``: ifc-boundary | geometric)
+``passage_connects`` passage <-> space: open wall openings, virtual (open) boundaries and
+                    geometric open boundaries (:mod:`spaces.passages`); ``provenance``
+                    ifc-opening | ifc-virtual-boundary | geometric
 ``stair_connects``  stair <-> storey and stair <-> space
 ``located_in``      equipment -> space (``provenance``: ifc-relation | geometric, ``confidence``)
 ``member_of``       element -> system, space -> zone
@@ -23,6 +26,7 @@ import networkx as nx
 
 from bim_models import BuildingModel
 from spaces.indexes import indexes_of
+from spaces.passages import find_passages
 from spaces.spatial_index import SpaceIndex
 from spaces.tolerances import DEFAULT_TOLERANCES, Tolerances
 from spaces.topology import (
@@ -35,9 +39,10 @@ from spaces.topology import (
 
 __all__ = ["EDGE_KINDS", "NODE_KINDS", "SpaceGraph", "build_graph", "get_space_index"]
 
-NODE_KINDS = ("building", "storey", "space", "door", "stair", "equipment", "system", "zone")
+NODE_KINDS = ("building", "storey", "space", "door", "stair", "equipment", "system", "zone",
+              "passage")
 EDGE_KINDS = ("contains", "adjacent", "door_connects", "stair_connects", "located_in",
-              "member_of", "feeds")
+              "member_of", "feeds", "passage_connects")
 
 
 class SpaceGraph(nx.MultiDiGraph):
@@ -102,7 +107,7 @@ def _add_nodes(graph: nx.MultiDiGraph, model: BuildingModel) -> None:
                        z_range=geo.z_range if geo else None)
     for gid, d in model.doors.items():
         graph.add_node(gid, kind="door", name=d.name, ifc_class=d.ifc_class, storey=d.storey,
-                       width=d.width,
+                       width=d.width, is_external=d.is_external,
                        position=d.geometry.centroid if d.geometry else None)
     for gid, v in model.verticals.items():
         graph.add_node(gid, kind="stair", name=v.name, ifc_class=v.ifc_class,
@@ -112,7 +117,7 @@ def _add_nodes(graph: nx.MultiDiGraph, model: BuildingModel) -> None:
         geo = e.geometry
         graph.add_node(gid, kind="equipment", name=e.name, ifc_class=e.ifc_class,
                        predefined_type=e.predefined_type, is_asset=e.is_asset,
-                       storey=e.storey, type_name=e.type_name,
+                       storey=e.storey, type_name=e.type_name, type_class=e.type_class,
                        centroid=geo.centroid if geo else None,
                        bounds=(geo.bounds_min, geo.bounds_max) if geo else None)
     for gid, s in model.systems.items():
@@ -127,6 +132,11 @@ def _add_nodes(graph: nx.MultiDiGraph, model: BuildingModel) -> None:
 
 
 def _add_feeds(graph: nx.MultiDiGraph, model: BuildingModel) -> None:
+    linked = {p for c in model.port_connections for p in (c.relating_port, c.related_port)}
+    for port in model.ports.values():  # ports the file leaves open: impact says so
+        if port.global_id not in linked and port.element in graph:
+            node = graph.nodes[port.element]
+            node["open_ports"] = node.get("open_ports", 0) + 1
     for connection in model.port_connections:
         a = model.ports.get(connection.relating_port)
         b = model.ports.get(connection.related_port)
@@ -173,10 +183,20 @@ def build_graph(model: BuildingModel, *, tolerances: Tolerances = DEFAULT_TOLERA
     index = build_space_index(model)
     for (a, b), provenance in find_adjacent_spaces(model, index, tolerances).items():
         _link(graph, a, b, "adjacent", both=True, provenance=provenance)
+    door_pairs = set()
     for door, (spaces, provenance) in find_door_sides(model, index, tolerances).items():
         graph.nodes[door]["exterior"] = len(spaces) == 1
         for space in spaces:
             _link(graph, door, space, "door_connects", both=True, provenance=provenance)
+        if len(spaces) == 2:
+            door_pairs.add(tuple(sorted(spaces)))
+    for passage in find_passages(model, index, tolerances, door_pairs):
+        graph.add_node(passage.id, kind="passage", passage_kind=passage.kind, name=passage.name,
+                       ifc_class=passage.ifc_class, storey=model.spaces[passage.spaces[0]].storey,
+                       position=passage.position, provenance=passage.provenance)
+        for space in passage.spaces:
+            _link(graph, passage.id, space, "passage_connects", both=True,
+                  provenance=passage.provenance)
     for stair, (storeys, spaces) in find_stair_links(model, index, tolerances).items():
         for target in storeys + spaces:
             _link(graph, stair, target, "stair_connects", both=True)

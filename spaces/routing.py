@@ -9,9 +9,11 @@ the corridor's centre). Edge lengths are straight lines in plan; a stair flight 
 its rise, a lift ride its rise plus :data:`LIFT_PENALTY_M` to board and leave (so one storey is
 walked, ten are ridden).
 
-Spaces without a door to another space (open-plan rooms in models without opening elements,
-e.g. the kitchens of the shared duplex and FZK house) are assumed open to the spaces they
-touch on the same storey.
+A walk changes rooms only through a door or a passage of :mod:`spaces.passages` (an unfilled
+wall opening, a virtual space boundary, or, where the file says nothing, footprints touching
+with no wall between): never between rooms that share only a wall. Each passage is a step of
+its own (kind ``door``, ``opening``, ``boundary`` or ``open``). Storeys without rooms get a
+``floor`` node in the middle of their elements' hull; walks over it are ``approximate``.
 
 Queries are answered over a two-level index: shortest distances inside each storey from every
 *portal* (landings, doors joining storeys) are precomputed; a query runs Dijkstra over the
@@ -19,12 +21,13 @@ small graph of portals, plus one search inside the storey when both ends share i
 spaces, doors or verticals are avoided (the affected storeys' tables are rebuilt for that set
 and cached).
 
-Entrance heuristic (:func:`find_entrance`): on the lowest storey at or above ground
-(elevation >= -0.5 m), the exterior doors (one side only) score +2 when named like an entrance
-(entrance, main, haustür, eingang, 入口, 大门, 正门), +1 when they open into a space named like
-a lobby (entrance, lobby, foyer, hall, flur, 门厅, 大厅, 大堂), the wider door winning ties;
-without exterior doors, a space so named on that storey; else that storey's space with the
-most doors.
+Entrances (:func:`entrances`): on the lowest storey at or above ground (elevation >= -0.5 m),
+the exterior doors (``Pset_DoorCommon.IsExternal`` where the file says, else doors with one
+side only). A walk without a start begins at the one that gives the shortest walk. The *main*
+entrance (:func:`find_entrance`) scores +2 when named like an entrance (entrance, main,
+haustür, eingang, 入口, 大门, 正门), +1 when it opens into a space named like a lobby
+(entrance, lobby, foyer, hall, flur, 门厅, 大厅, 大堂), the wider door winning ties; without
+exterior doors, a space so named on that storey; else that storey's space with the most doors.
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ from spaces.walk_graph import LIFT_PENALTY_M, MODES, STAIR_FACTOR, WalkIndex
 
 __all__ = [
     "LIFT_PENALTY_M",
+    "MAX_ENTRANCES",
     "STAIR_FACTOR",
     "Location",
     "Route",
     "RoundTrip",
     "RouteStep",
     "daily_round",
+    "entrances",
     "find_entrance",
     "locate",
     "path_between",
@@ -97,17 +102,24 @@ class RouteStep:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A walk: ordered steps, its length and a polyline at floor level."""
+    """A walk: ordered steps, its length and a polyline at floor level.
+
+    ``approximate`` is true when part of the walk crosses a storey without rooms in a straight
+    line; ``notes`` say which part and why.
+    """
 
     steps: tuple[RouteStep, ...]
     length_m: float
     polyline: tuple[tuple[float, float, float], ...]
+    approximate: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """``{"steps": [...], "length_m", "polyline"}``."""
+        """``{"steps": [...], "length_m", "polyline", "approximate", "notes"}``."""
         return {"steps": [s.to_dict() for s in self.steps],
                 "length_m": round(self.length_m, 2),
-                "polyline": [[round(v, 3) for v in p] for p in self.polyline]}
+                "polyline": [[round(v, 3) for v in p] for p in self.polyline],
+                "approximate": self.approximate, "notes": list(self.notes)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +209,42 @@ def _ground_storey(graph: nx.MultiDiGraph) -> str | None:
     return min(pool)[1] if pool else None
 
 
+def _is_entrance(data: dict) -> bool:
+    """An exterior door: ``Pset_DoorCommon.IsExternal`` where the file says, else a door that
+    opens into one space only (on the outer shell)."""
+    external = data.get("is_external")
+    return bool(data.get("exterior")) if external is None else bool(external)
+
+
+def entrances(graph: nx.MultiDiGraph) -> list[str]:
+    """GlobalIds of every entrance door on the ground storey (any storey if it has none),
+    best first by the scoring of :func:`find_entrance`.
+
+    Returns
+    -------
+    list of str
+        Empty when the building has no exterior door that opens into a room.
+    """
+    index = walk_index(graph)
+    ground = _ground_storey(graph) or ""
+    found = []
+    for door, node in index.door.items():
+        data = graph.nodes[door]
+        if not _is_entrance(data):
+            continue
+        spaces = [v for _, v, k in graph.out_edges(door, keys=True) if k == "door_connects"]
+        score = 2 * bool(_ENTRANCE_DOOR.search(str(data.get("name") or "")))
+        score += any(_LOBBY.search(_label(graph, s)) for s in spaces)
+        found.append((index.part[node] != ground, -score, -(data.get("width") or 0.0),
+                      str(data.get("name") or ""), door))
+    found.sort()
+    on_ground = [f for f in found if not f[0]]
+    return [f[-1] for f in on_ground or found]
+
+
 def find_entrance(graph: nx.MultiDiGraph) -> str:
-    """GlobalId of the building entrance: an exterior door, else a space (see module notes).
+    """GlobalId of the main entrance: the best-scored exterior door on the ground storey, else
+    a space (see module notes). :func:`route` starts at the nearest of :func:`entrances`.
 
     Raises
     ------
@@ -210,7 +256,7 @@ def find_entrance(graph: nx.MultiDiGraph) -> str:
     doors = []
     for door, node in index.door.items():
         data = graph.nodes[door]
-        if not data.get("exterior") or index.part[node] != (ground or ""):
+        if not _is_entrance(data) or index.part[node] != (ground or ""):
             continue
         spaces = [v for _, v, k in graph.out_edges(door, keys=True) if k == "door_connects"]
         score = 2 * bool(_ENTRANCE_DOOR.search(str(data.get("name") or "")))
@@ -246,6 +292,8 @@ def _endpoint(graph: nx.MultiDiGraph, index: WalkIndex, text: str) -> tuple[int,
         space = data.get("space")
         if space in index.centre:
             return index.centre[space], gid
+        if data.get("storey") in index.floor_node:  # a storey without rooms
+            return index.floor_node[data["storey"]], gid
         point = data.get("centroid")
         same = [s for s in index.centre if graph.nodes[s].get("storey") == data.get("storey")]
         if point is not None and (same or index.centre):
@@ -298,19 +346,55 @@ def route(graph: nx.MultiDiGraph, to: str, *, start: str | None = None, lifts: b
     ['door', 'space', 'door']
     """
     index = walk_index(graph)
-    a, _ = _endpoint(graph, index, start) if start else (
-        _endpoint(graph, index, find_entrance(graph)))
     b, equipment = _endpoint(graph, index, to)
     blocked = _blocked(index, closed)
-    for node, what in ((a, "start"), (b, "target")):
-        if node in blocked:
-            raise RouteError(f"the {what} {graph.nodes[index.owner[node]].get('name')} "
-                             "is closed")
-    path = index.shortest(a, b, blocked, _modes(lifts, stairs)) if a != b else [a]
-    if not path:
-        raise RouteError(f"no walk from {_name(graph, index.owner[a])} to "
-                         f"{_name(graph, index.owner[b])} with these options")
-    return _make_route(graph, index, path, equipment)
+    starts = [_endpoint(graph, index, start)[0]] if start else _start_nodes(graph, index, b)
+    for node, what in ((starts[0], "start"), (b, "target")):
+        if node in blocked and (what == "target" or start):
+            raise RouteError(f"the {what} {_name(graph, index.owner[node])} is closed")
+    modes, best = _modes(lifts, stairs), None
+    for a in starts:
+        if a in blocked:
+            continue
+        path = index.shortest(a, b, blocked, modes) if a != b else [a]
+        if path and (best is None or _cost(index, path) < _cost(index, best)):
+            best = path
+    if not best:
+        origin = " or ".join(dict.fromkeys(_name(graph, index.owner[a]) or "?" for a in starts))
+        raise RouteError(f"no walk from {origin} to {_name(graph, index.owner[b])} "
+                         f"with these options{_why_not(graph, index, starts, b)}")
+    return _make_route(graph, index, best, equipment)
+
+
+def _why_not(graph: nx.MultiDiGraph, index: WalkIndex, starts: list[int], target: int) -> str:
+    """Why no walk was found, where the model makes it plain: no stair, ramp or lift the file
+    names reaches the target's storey (none is ever invented)."""
+    part = index.part[target]
+    if any(index.part[a] == part for a in starts) or index.portals.get(part):
+        return ""
+    return (f": no stair, ramp or lift in the file reaches storey "
+            f"{_name(graph, part) or '(unknown)'}")
+
+
+#: At most this many entrances (nearest to the target in plan) are tried by :func:`route`.
+MAX_ENTRANCES = 12
+
+
+def _start_nodes(graph: nx.MultiDiGraph, index: WalkIndex, target: int) -> list[int]:
+    """Walk nodes a route without a start may begin at: the entrances (nearest to the target
+    first), else the entrance space, else the edge of a storey without rooms."""
+    doors = [index.door[d] for d in entrances(graph)]
+    if doors:
+        doors.sort(key=lambda n: math.dist(index.pos[n][:2], index.pos[target][:2]))
+        return doors[:MAX_ENTRANCES]
+    if index.centre:
+        return [_endpoint(graph, index, find_entrance(graph))[0]]
+    if not index.edge_node:
+        raise RouteError("the building has no space, and no storey with elements, to start "
+                         "a route from")
+    ground = _ground_storey(graph)
+    return [index.edge_node.get(ground) or index.edge_node[
+        min(index.edge_node, key=lambda s: abs(index.floor.get(s, 0.0)))]]
 
 
 def path_between(graph: nx.MultiDiGraph, start: str, end: str) -> tuple[list[str], float]:
@@ -348,31 +432,47 @@ def path_between(graph: nx.MultiDiGraph, start: str, end: str) -> tuple[list[str
     return [step.global_id for step in walk.steps], walk.length_m
 
 
+def _step_of(graph, index: WalkIndex, node: int) -> tuple[str, str, tuple]:
+    """(step kind, name, position) of a walk node."""
+    owner, kind = index.owner[node], index.kind[node]
+    data = graph.nodes[owner] if owner in graph else {}
+    if kind in ("centre", "spine"):
+        return "space", str(data.get("name") or owner), index.pos[index.centre[owner]]
+    if kind == "door":
+        return "door", str(data.get("name") or owner), index.pos[node]
+    if kind == "passage":
+        passage_kind, name = index.passage[owner]
+        return passage_kind, name, index.pos[node]
+    if kind in ("floor", "edge"):
+        where = "floor" if kind == "floor" else "edge of the floor"
+        return "floor", f"{where} of {data.get('name') or owner}", index.pos[node]
+    mode = MODES.get(str(data.get("vertical_kind") or "").lower(), "stair")
+    return mode, str(data.get("name") or owner), index.pos[node]
+
+
 def _make_route(graph, index: WalkIndex, path: list[int], equipment: str | None) -> Route:
     steps: list[RouteStep] = []
     polyline = [index.pos[path[0]]]
     walked = 0.0
-    last_owner = None
+    last = None
+    bare: dict[str, None] = {}
     for k, node in enumerate(path):
-        if k:
+        if index.kind[node] in ("floor", "edge"):
+            bare[index.owner[node]] = None
+        step_kind, name, position = _step_of(graph, index, node)
+        if k and equipment is not None and k == len(path) - 1 and index.kind[node] == "floor":
+            position = polyline[-1]  # straight on to the equipment, not via the floor's middle
+        elif k:
             walked += index.edge_length(path[k - 1], node)
             polyline.append(index.pos[node])
-        owner = index.owner[node]
-        if owner == last_owner:
+        if (index.owner[node], step_kind) == last:
             continue
-        last_owner = owner
-        data = graph.nodes[owner]
-        kind = index.kind[node]
-        if kind in ("centre", "spine"):
-            step_kind, position = "space", index.pos[index.centre[owner]]
-        elif kind == "door":
-            step_kind, position = "door", index.pos[node]
-        else:
-            step_kind = MODES.get(str(data.get("vertical_kind") or "").lower(), "stair")
-            position = index.pos[node]
+        last = (index.owner[node], step_kind)
         storey = index.part[node] or None
-        steps.append(RouteStep(step_kind, owner, str(data.get("name") or owner),
-                               _name(graph, storey), position, walked))
+        steps.append(RouteStep(step_kind, index.owner[node], name, _name(graph, storey),
+                               position, walked))
+    notes = tuple(f"storey {_name(graph, s)} has no rooms: the walk crosses its floor in a "
+                  "straight line and is approximate" for s in bare)
     if equipment is not None:
         data = graph.nodes[equipment]
         end = polyline[-1]
@@ -382,7 +482,7 @@ def _make_route(graph, index: WalkIndex, path: list[int], equipment: str | None)
         polyline.append(position)
         steps.append(RouteStep("equipment", equipment, str(data.get("name") or equipment),
                                steps[-1].storey if steps else None, position, walked))
-    return Route(tuple(steps), walked, tuple(polyline))
+    return Route(tuple(steps), walked, tuple(polyline), bool(bare), notes)
 
 
 def _cost(index: WalkIndex, path: list[int]) -> float:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bim_models.cache import ModelCache, file_sha256
+from spaces.space_use import classify_space
 from spaces.versions import GRAPH_VERSION
 
 if TYPE_CHECKING:
@@ -18,19 +19,46 @@ if TYPE_CHECKING:
     from bim_models import BuildingModel
     from bim_models.geometry import ProgressCallback
 
-__all__ = ["AREA_DISCREPANCY_THRESHOLD", "SUMMARY_VERSION", "cached_summary", "element_index",
-           "open_summary", "summarise", "summary_json"]
+__all__ = ["AREA_DISCREPANCY_THRESHOLD", "MIN_ROOM_AREA", "SUMMARY_VERSION", "cached_summary",
+           "element_index", "open_summary", "property_area", "space_height", "summarise",
+           "summary_json"]
 
 #: Relative difference between Qto and geometry areas above which a space is flagged.
 AREA_DISCREPANCY_THRESHOLD = 0.05
+#: Spaces smaller than this (m²) are warned about: a beam or a shaft exported as a room.
+MIN_ROOM_AREA = 1.0
 #: Bumped whenever :func:`summarise` changes what it reports; part of the cached summary's key,
 #: with the file's hash, the parser version and :data:`spaces.versions.GRAPH_VERSION`.
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "3"  # 2: each space's use; 3: spaces too small for a room warned
 _CACHE_KIND = f"summary-s{SUMMARY_VERSION}-g{GRAPH_VERSION}"
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def property_area(space: Any) -> float | None:
+    """The area the authoring tool wrote as a property (m²), e.g. Revit's ``Area`` in
+    ``PSet_Revit_Dimensions`` (or a ``Dimensions`` set); ``None`` where there is none.
+
+    A third area source beside the Qto and the geometry: Revit exports often carry no Qto.
+    Property values are in the file's area unit; Revit writes m² in metric projects.
+    """
+    for name, props in (space.psets or {}).items():
+        folded = str(name).casefold()
+        value = props.get("Area") if ("revit" in folded or folded == "dimensions") else None
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return float(value)
+    return None
+
+
+def space_height(space: Any) -> float | None:
+    """A space's height: its Qto ``Height``, else the height of its geometry (one rule for
+    ``twin inspect`` and the API's rooms)."""
+    if space.height_qto is not None:
+        return space.height_qto
+    geo = space.geometry
+    return None if geo is None else geo.z_range[1] - geo.z_range[0]
 
 
 def summarise(model: BuildingModel, graph: nx.MultiDiGraph) -> dict[str, Any]:
@@ -59,9 +87,7 @@ def summarise(model: BuildingModel, graph: nx.MultiDiGraph) -> dict[str, Any]:
     for gid, s in sorted(model.spaces.items(),
                          key=lambda kv: (elevation.get(kv[1].storey, float("inf")),
                                          kv[1].name or "", kv[0])):
-        height = s.height_qto
-        if height is None and s.geometry is not None:
-            height = s.geometry.z_range[1] - s.geometry.z_range[0]
+        height = space_height(s)
         spaces.append({
             "global_id": gid,
             "name": s.name,
@@ -71,7 +97,11 @@ def summarise(model: BuildingModel, graph: nx.MultiDiGraph) -> dict[str, Any]:
             "area_qto": _round(s.area_qto_net),
             "area_geometry": _round(s.area_geometry),
             "area_difference": _round(s.area_difference),
+            "area_property": _round(property_area(s)),
             "height": _round(height),
+            "use": classify_space(name=s.name, long_name=s.long_name,
+                                  object_type=s.object_type, psets=s.psets,
+                                  classifications=s.classifications).use,
         })
     storeys = []
     for gid, st in sorted(model.storeys.items(), key=lambda kv: kv[1].elevation):
@@ -187,6 +217,12 @@ def _warnings(model: BuildingModel, spaces: list[dict], equipment: list[dict]) -
             warnings.append(
                 f"space {s['name']} ({s['global_id']}): geometry area {geo:.2f} m² differs from "
                 f"Qto area {qto:.2f} m² by {100 * (geo - qto) / qto:+.1f} %")
+    for s in spaces:
+        area = s["area_geometry"] if s["area_geometry"] is not None else s["area_qto"]
+        if area is not None and area < MIN_ROOM_AREA:
+            warnings.append(
+                f"space {s['name']} ({s['global_id']}): {area:.2f} m² is too small for a room "
+                f"(under {MIN_ROOM_AREA:g} m²): an element exported as a space?")
     inferred = [e for e in equipment if e["provenance"] == "geometric"]
     if inferred:
         warnings.append(f"{len(inferred)} equipment items placed in a space by geometry, "
@@ -220,10 +256,14 @@ def element_index(model: BuildingModel, graph: nx.MultiDiGraph) -> list[dict[str
             long_name=s.long_name)
     for gid, s in model.spaces.items():
         geo = s.geometry
+        use = classify_space(name=s.name, long_name=s.long_name, object_type=s.object_type,
+                             psets=s.psets, classifications=s.classifications)
         add(gid, "space", "IfcSpace", s.name, s.storey, gid, long_name=s.long_name,
             object_type=s.object_type, area_qto=_round(s.area_qto_net),
-            area_geometry=_round(s.area_geometry), height=_round(s.height_qto),
-            centroid=_point(geo.centroid if geo else None))
+            area_geometry=_round(s.area_geometry), height=_round(space_height(s)),
+            area_property=_round(property_area(s)),
+            centroid=_point(geo.centroid if geo else None), use=use.use,
+            use_confidence=use.confidence, use_source=use.source, use_evidence=use.evidence)
     for gid, d in model.doors.items():
         node = graph.nodes[gid]
         add(gid, "door", d.ifc_class, d.name, d.storey, None, width=_round(d.width),

@@ -22,6 +22,7 @@ from spaces.tolerances import Tolerances
 __all__ = [
     "Placement",
     "build_space_index",
+    "door_sides_from_geometry",
     "find_adjacent_spaces",
     "find_door_sides",
     "find_stair_links",
@@ -141,7 +142,7 @@ def find_door_sides(model: BuildingModel, index: SpaceIndex,
         spaces = list(from_boundaries.get(gid, []))
         provenance = "ifc-boundary"
         if len(spaces) < 2 and door.geometry is not None:
-            found = _door_sides_from_geometry(door.geometry, index, tol, exclude=spaces)
+            found = door_sides_from_geometry(door.geometry, index, tol, exclude=spaces)
             if found:
                 provenance = "geometric" if not spaces else "ifc-boundary+geometric"
                 spaces = (spaces + found)[:2]
@@ -150,9 +151,10 @@ def find_door_sides(model: BuildingModel, index: SpaceIndex,
     return result
 
 
-def _door_sides_from_geometry(geometry: ElementGeometry, index: SpaceIndex, tol: Tolerances,
+def door_sides_from_geometry(geometry: ElementGeometry, index: SpaceIndex, tol: Tolerances,
                               exclude: list[str]) -> list[str]:
-    """Nearest space on each side of the door's wall; only the free side(s) if some are known."""
+    """Nearest space on each side of a door's (or opening's) wall; only the free side(s) if
+    some are known (``exclude``). Returns space GlobalIds, nearest first."""
     shape = geometry.footprint if geometry.footprint is not None else _xy_box(geometry)
     low, high = geometry.z_range
 

@@ -9,5 +9,6 @@ from __future__ import annotations
 __all__ = ["GRAPH_VERSION"]
 
 #: Bumped whenever the graph or the way it is built changes; part of its cache key
-#: (3: graphs are :class:`~spaces.graph.SpaceGraph`, and carry no index in ``graph.graph``).
-GRAPH_VERSION = "3"
+#: (3: graphs are :class:`~spaces.graph.SpaceGraph`, and carry no index in ``graph.graph``;
+#: 5: passage nodes and passage_connects edges, doors with ``is_external``).
+GRAPH_VERSION = "5"

@@ -13,6 +13,8 @@ import itertools
 import math
 
 import networkx as nx
+from shapely.geometry import MultiPoint, Point
+from shapely.ops import nearest_points
 
 __all__ = ["LIFT_PENALTY_M", "MODES", "STAIR_FACTOR", "WalkIndex"]
 
@@ -26,12 +28,14 @@ MODES = {"transport": "lift", "lift": "lift", "ramp": "ramp"}
 
 
 def _storey_floors(graph: nx.MultiDiGraph, spaces: dict[str, dict]) -> dict[str, float]:
-    """Floor level of each storey: its lowest space floor, else its elevation."""
+    """Floor level of each storey: the floor most of its rooms stand on (the median of their
+    floors, so that a lift pit or a sunken plant room does not pull it down), else its
+    elevation. Never the lowest element."""
     floor: dict[str, list[float]] = {}
     for d in spaces.values():
         if d.get("storey") and d.get("z_range"):
             floor.setdefault(d["storey"], []).append(d["z_range"][0])
-    levels = {s: min(v) for s, v in floor.items()}
+    levels = {s: sorted(v)[(len(v) - 1) // 2] for s, v in floor.items()}
     for n, d in graph.nodes(data=True):
         if d.get("kind") == "storey" and n not in levels:
             levels[n] = float(d.get("elevation") or 0.0)
@@ -49,7 +53,7 @@ class WalkIndex:
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.pos: list[tuple[float, float, float]] = []
         self.owner: list[str] = []       # GlobalId of the space/door/vertical a node belongs to
-        self.kind: list[str] = []        # centre | spine | door | landing
+        self.kind: list[str] = []        # centre | spine | door | passage | landing | floor | edge
         self.part: list[str] = []        # storey GlobalId ("" when unknown)
         self.adj: list[list[tuple[int, float]]] = []
         self.length: dict[tuple[int, int], float] = {}
@@ -58,6 +62,9 @@ class WalkIndex:
         self.door: dict[str, int] = {}
         self.of_owner: dict[str, list[int]] = {}
         self.floor: dict[str, float] = {}
+        self.passage: dict[str, tuple[str, str]] = {}  # passage id -> (kind, name)
+        self.floor_node: dict[str, int] = {}  # storey without rooms -> node on its floor
+        self.edge_node: dict[str, int] = {}   # storey without rooms -> where its walk starts
         self._build(graph)
         self.portals: dict[str, list[int]] = {}
         for i, edges in enumerate(self.adj):
@@ -98,11 +105,12 @@ class WalkIndex:
             attach.setdefault(space, []).append((node, *self.pos[node][:2], extra))
 
         self._add_centres(spaces)
-        interior = self._add_doors(graph, spaces, link)
+        self._add_doors(graph, spaces, link)
+        self._add_passages(graph, spaces, link)
+        self._add_bare_floors(graph, spaces)
         for n, d in graph.nodes(data=True):
             if d.get("kind") == "stair":
                 self._add_vertical(graph, n, d, spaces, link)
-        self._join_open_plan(graph, spaces, interior)
         for space, portals in attach.items():
             self._attach(space, spaces[space], portals)
 
@@ -135,17 +143,53 @@ class WalkIndex:
                 interior.update(sides)
         return interior
 
-    def _join_open_plan(self, graph: nx.MultiDiGraph, spaces: dict[str, dict],
-                        interior: set[str]) -> None:
-        """Spaces without an interior door are open to the spaces they touch on their storey."""
-        for n, d in spaces.items():
-            if n in interior:
+    def _add_passages(self, graph: nx.MultiDiGraph, spaces: dict[str, dict], link) -> None:
+        """One node per open wall opening and open boundary (:mod:`spaces.passages`): the
+        only ways between rooms besides doors; rooms that share only a wall stay apart."""
+        for n, d in graph.nodes(data=True):
+            if d.get("kind") != "passage" or d.get("position") is None:
                 continue
-            for _, v, k in graph.out_edges(n, keys=True):
-                if k == "adjacent" and v in spaces and spaces[v].get("storey") == d.get("storey"):
-                    a, b = self.centre[n], self.centre[v]
-                    if all(j != b for j, _ in self.adj[a]):
-                        self._edge(a, b, math.dist(self.pos[a][:2], self.pos[b][:2]))
+            sides = [v for _, v, k in graph.out_edges(n, keys=True)
+                     if k == "passage_connects" and v in spaces]
+            if len(sides) != 2:
+                continue
+            node = self._node(d["position"], n, "passage", spaces[sides[0]].get("storey"))
+            self.passage[n] = (str(d.get("passage_kind") or "open"), str(d.get("name") or n))
+            for space in sides:
+                link(space, node)
+
+    def _add_bare_floors(self, graph: nx.MultiDiGraph, spaces: dict[str, dict]) -> None:
+        """Storeys without rooms (plant, MEP-only models): one node in the middle of the
+        storey's footprint (the hull of its elements) and one where a walk onto it starts (an
+        exterior door on it, else the footprint's edge nearest its south-west corner)."""
+        with_rooms = {d.get("storey") for d in spaces.values()}
+        points: dict[str, list] = {}
+        doors: dict[str, list] = {}
+        for _, d in graph.nodes(data=True):
+            storey = d.get("storey")
+            if not storey or storey in with_rooms or d.get("kind") in ("space", "passage"):
+                continue
+            if d.get("bounds") is not None:
+                points.setdefault(storey, []).extend(p[:2] for p in d["bounds"])
+            elif d.get("position") is not None:
+                points.setdefault(storey, []).append(tuple(d["position"][:2]))
+            if d.get("kind") == "door" and d.get("position") is not None \
+                    and d.get("is_external") is not False:
+                doors.setdefault(storey, []).append(tuple(d["position"][:2]))
+        for storey, found in points.items():
+            hull = MultiPoint(found).convex_hull
+            z = self.floor.get(storey, 0.0)
+            middle = hull.centroid
+            self.floor_node[storey] = centre = self._node((middle.x, middle.y, z), storey,
+                                                          "floor", storey)
+            if doors.get(storey):
+                ex, ey = doors[storey][0]
+            else:
+                x0, y0, _, _ = hull.bounds
+                edge = nearest_points(hull.boundary if hull.area > 0 else hull, Point(x0, y0))[0]
+                ex, ey = edge.x, edge.y
+            self.edge_node[storey] = start = self._node((ex, ey, z), storey, "edge", storey)
+            self._edge(start, centre, math.dist((ex, ey), (middle.x, middle.y)))
 
     def _add_vertical(self, graph, n, d, spaces, link) -> None:
         if d.get("position") is None:
@@ -155,14 +199,22 @@ class WalkIndex:
         for _, v, k in graph.out_edges(n, keys=True):
             if k == "stair_connects" and v in spaces:
                 by_storey.setdefault(spaces[v].get("storey") or "", []).append(v)
+            elif k == "stair_connects" and v in self.floor_node:  # a storey without rooms
+                by_storey.setdefault(v, [])
         x, y, _ = d["position"]
         landings = []
+        extra = LIFT_PENALTY_M / 2 if mode == "lift" else 0.0
         for storey, opened in by_storey.items():
-            z = self.floor.get(storey, self.pos[self.centre[opened[0]]][2])
+            z = self.floor[storey] if storey in self.floor else \
+                self.pos[self.centre[opened[0]]][2]
             node = self._node((x, y, z), n, "landing", storey)
             landings.append(node)
             for space in opened:
-                link(space, node, LIFT_PENALTY_M / 2 if mode == "lift" else 0.0)
+                link(space, node, extra)
+            if not opened:
+                floor = self.floor_node[storey]
+                length = math.dist((x, y), self.pos[floor][:2])
+                self._edge(node, floor, length + extra, length)
         landings.sort(key=lambda i: self.pos[i][2])
         for a, b in itertools.pairwise(landings):
             rise = abs(self.pos[b][2] - self.pos[a][2])

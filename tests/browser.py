@@ -23,6 +23,8 @@ from http_helpers import (
 from ports import free_port
 
 __all__ = [
+    "QuietServer",
+    "build_portal",
     "CHROMIUM",
     "CHROMIUM_ARGS",
     "REPO",
@@ -61,6 +63,14 @@ def build_viewer() -> Path:
     if result.returncode != 0:
         raise AssertionError(f"scripts/build-viewer.sh failed: {result.stderr.strip()}")
     return REPO / "viewer" / "web" / "dist"
+
+
+def build_portal() -> None:
+    """Run scripts/build-portal.sh (idempotent)."""
+    result = subprocess.run(["bash", str(REPO / "scripts" / "build-portal.sh")],
+                            capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise AssertionError(f"scripts/build-portal.sh failed: {result.stderr.strip()}")
 
 
 def launch_chromium(playwright, **kwargs):
@@ -108,6 +118,16 @@ class LiveServer:
         if result.returncode != 0:
             raise AssertionError(f"prepare_demo failed: {result.stderr.strip()[-2000:]}")
         self.building_id = int(result.stdout.strip().splitlines()[-1])
+        return self.building_id
+
+    def prepare_from(self, template: tuple[Path, object]) -> int:
+        """Copy the session's demo data (conftest's ``demo_template``: folder, DemoState)
+        instead of preparing it again; the building id."""
+        import shutil
+
+        folder, state = template
+        shutil.copytree(folder, self.data_dir, dirs_exist_ok=True)
+        self.building_id = int(state.building_id)
         return self.building_id
 
     def start(self, timeout: float = 120) -> LiveServer:
@@ -161,3 +181,10 @@ def open_viewer(page, server: LiveServer, token: str, *, building: int | None = 
     if error:
         raise AssertionError(f"the viewer failed: {error}")
     return page.evaluate("window.twinViewer.state()")
+
+
+class QuietServer(LiveServer):
+    """The demo server without the reading simulator."""
+
+    def env(self) -> dict[str, str]:
+        return dict(super().env(), TWIN_SIMULATE="false")

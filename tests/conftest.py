@@ -127,3 +127,31 @@ def demo_client(demo_copy):
     settings, _state = demo_copy
     with TestClient(create_app(settings.model_copy(update={"simulate": False}))) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def portal_server(tmp_path_factory, demo_template):
+    """One demo server (no simulator) with the built portal, shared by the domains' browser
+    tests (energy, meetings, assets, security): a copy of ``demo_template``."""
+    from browser import QuietServer, build_portal
+
+    build_portal()
+    live = QuietServer(tmp_path_factory.mktemp("portal-server") / "data")
+    live.prepare_from(demo_template)
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module."""
+    from browser import launch_chromium
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

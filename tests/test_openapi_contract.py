@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Media types that are files or streams, not JSON bodies.
 FILE_TYPES = ("model/gltf-binary", "application/octet-stream", "text/html", "text/csv",
               "application/pdf", "image/png", "text/event-stream", "application/zip",
-              "text/javascript", "text/css", "text/turtle",
+              "text/javascript", "text/css", "text/turtle", "text/calendar",
               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 

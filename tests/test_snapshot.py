@@ -92,8 +92,6 @@ def test_snapshot_refuses_what_it_cannot_draw(sample, tmp_path):
     meshes = sample["meshes"]
     with pytest.raises(UnknownStoreyError, match="available storeys"):
         render_snapshot(meshes, tmp_path / "x.png", storey="99F")
-    with pytest.raises(RenderError, match="needs a storey"):
-        render_snapshot(meshes, tmp_path / "x.png", view="plan")
     with pytest.raises(RenderError, match="needs values"):
         render_snapshot(meshes, tmp_path / "x.png", colour_by="value")
     with pytest.raises(ValuesFileError, match="name no space"):

@@ -9,33 +9,24 @@ fail, not skip, when Chromium is missing (scripts/test.sh installs it).
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 
 import httpx
 import pytest
-from browser import REPO, LiveServer, build_viewer, launch_chromium
+from browser import REPO, LiveServer, build_portal, build_viewer
 from fastapi.testclient import TestClient
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from twin.api.app import create_app
 from twin.core.settings import Settings
 from twin.demo import DEMO_USERS
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-_HOUSING_PAGES = {"rooms", "allocations", "rectification"}
+_HOUSING_PAGES = {"rooms", "allocations", "rectification", "spaceUses"}
 _MAINTENANCE_PAGES = {"alarms", "workOrders", "schedules", "round"}
 _ADMIN_PAGES = {"portfolio.manage": {"adminBuildings"},
                 "devices.manage": {"adminDevices", "adminDeadLetters"},
                 "users.manage": {"adminUsers", "adminTokens", "adminAudit"}}
-
-
-def build_portal() -> None:
-    """Run scripts/build-portal.sh (idempotent)."""
-    result = subprocess.run(["bash", str(REPO / "scripts" / "build-portal.sh")],
-                            capture_output=True, text=True, timeout=900)
-    if result.returncode != 0:
-        raise AssertionError(f"scripts/build-portal.sh failed: {result.stderr.strip()}")
 
 
 class SimulatedServer(LiveServer):
@@ -46,24 +37,16 @@ class SimulatedServer(LiveServer):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_template):
     build_portal()
     build_viewer()  # "locate" opens the 3D viewer
     live = SimulatedServer(tmp_path_factory.mktemp("web-portal") / "data")
-    live.prepare()
+    live.prepare_from(demo_template)
     live.start()
     try:
         yield live
     finally:
         live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -151,6 +134,16 @@ def test_each_account_lands_in_a_workspace_matching_its_capabilities(server, pag
             expected |= pages
     if {"housing.read", "maintenance.read"} <= set(me["capabilities"]):
         expected.add("dashboard")
+    if "energy.read" in me["capabilities"]:
+        expected.add("energy")
+    if "assets.read" in me["capabilities"]:
+        expected |= {"poolCatalogue", "poolRequests", "poolAudits", "poolReports"}
+    if "meetings.read" in me["capabilities"]:
+        expected |= {"meetingFind", "meetingMine", "meetingPanel", "meetingUse"}
+    if "security.read" in me["capabilities"]:
+        expected.add("securityConsole")
+    if "vehicles.book" in me["capabilities"]:
+        expected.add("vehicles")
     _sign_in(page, server, username)
     nav = page.locator("[data-testid=nav] [data-nav]")
     shown = {nav.nth(i).get_attribute("data-nav") for i in range(nav.count())}
@@ -789,4 +782,56 @@ def test_the_admin_reads_a_revisions_model_quality_report(server, page):
     if doors["status"] == "failed" and not doors["blocking"]:  # the sample: doors in no wall
         expect(rows.filter(has_text="door-in-wall").first).to_contain_text("警告")
     _shot(page, "admin-quality")
+    assert page.problems == []
+
+
+def test_a_housing_officer_sets_a_rooms_use_in_the_use_table(server, page):
+    housing = server.token("housing", DEMO_USERS["housing"][1])
+    status, uses = server.get_json(f"/buildings/{server.building_id}/space-uses?limit=5000",
+                                   housing)
+    assert status == 200
+    office = next(r for r in uses["items"] if r["use"] == "office")
+    _sign_in(page, server, "housing", "/housing/space-uses")
+    table = page.locator(".space-use-table")
+    expect(table.locator(".el-table__body tr").first).to_be_visible(timeout=30_000)
+    page.fill(".filter-q input", office["name"])
+    row = table.locator(".el-table__body tr", has_text=office["name"]).first
+    expect(row).to_contain_text("办公室")
+    row.locator(".edit-use").click()
+    page.locator(".override-use").click()
+    page.locator(".override-use-popper .el-select-dropdown__item", has_text="会议室").click()
+    page.fill(".override-note input", "改作小会议室")
+    page.locator(".save-use").click()
+    expect(row).to_contain_text("人工核定")
+    expect(row).to_contain_text("改作小会议室")
+    status, after = server.get_json(f"/buildings/{server.building_id}/space-uses"
+                                    "?source=override", housing)
+    assert [(r["global_id"], r["use"]) for r in after["items"]] == [
+        (office["global_id"], "meeting")]
+    _shot(page, "housing-space-uses")
+    row.locator(".clear-use").click()
+    expect(row).not_to_contain_text("人工核定")
+    assert page.problems == []
+
+
+def test_an_admin_hands_a_building_to_a_user(server, page):
+    admin = server.token("admin", DEMO_USERS["admin"][1])
+    _sign_in(page, server, "admin", "/admin/users")
+    row = page.locator(".user-table .el-table__row", has_text="viewer").first
+    expect(row.locator(".scope-list")).to_contain_text("Municipal")
+    row.locator(".edit-scope").click()
+    page.locator(".scope-buildings .el-tag__close").first.click()  # take the sample away
+    page.locator(".save-scope").click()
+    expect(row.locator(".scope-list")).to_have_text("无")
+    status, scope = server.get_json("/users/viewer/buildings", admin)
+    assert status == 200 and scope["buildings"] == []
+    row.locator(".edit-scope").click()
+    page.locator(".scope-buildings").click()
+    page.locator(".scope-popper .el-select-dropdown__item", has_text="Municipal").click()
+    page.keyboard.press("Escape")
+    page.locator(".save-scope").click()
+    expect(row.locator(".scope-list")).to_contain_text("Municipal")
+    status, scope = server.get_json("/users/viewer/buildings", admin)
+    assert scope["buildings"] == [server.building_id]
+    _shot(page, "admin-user-scopes")
     assert page.problems == []

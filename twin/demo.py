@@ -17,6 +17,7 @@ from twin.core.database import Database, migrate
 from twin.core.model_store import ParsedRevision, store_model_file
 from twin.core.settings import Settings
 from twin.core.tables import Building, User
+from twin.energy.sample import seed_sample_energy
 from twin.housing import store as housing
 from twin.iot import service as iot
 from twin.portfolio import service as portfolio
@@ -88,6 +89,11 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                 step("registering the sample's devices")
                 iot.import_devices(session, building.id, None, source="csv", actor="demo",
                                    data=model_path.parent / "devices.csv")
+            seed_sample_energy(session, building, days=settings.energy_backfill_days)
+            from twin.meetings.demo import seed_week
+
+            if seed_week(session, building):
+                step("booking a week of meetings (会议)")
             sha256 = portfolio.latest_revision(session, building).sha256
             for username, (role, password) in DEMO_USERS.items():
                 if session.scalar(select(User).where(User.username == username)) is None:
@@ -97,6 +103,14 @@ def prepare_demo(settings: Settings, *, schema: str = "IFC4",
                     if role != "admin":
                         accounts.set_user_buildings(session, username, [building.id],
                                                     actor="demo")
+            from twin.assets.seed import seed_asset_pool
+
+            if seed_asset_pool(session, building.id):
+                step("filling the asset pool (公物仓)")
+            from twin.security.seed import seed_security
+
+            if seed_security(session, building.id):
+                step("setting up doors, the car park and the fleet (安防/车管)")
             building_id = building.id
     finally:
         database.dispose()

@@ -17,12 +17,15 @@ from shapely.geometry import Point, Polygon, box
 from shapely.geometry.polygon import orient
 from shapely.ops import polylabel, unary_union
 
-from viewer.errors import UnknownStoreyError
+from spaces.choices import SPACE_USES
+from spaces.space_use import classify_space
+from viewer.errors import RenderError, UnknownStoreyError
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from bim_models import BuildingModel, OpeningRecord, SpaceRecord
+    from bim_models.meshes import MeshSet
 
 __all__ = ["PIXEL_MAP_KEY", "render_storey_plan", "world_to_pixel"]
 
@@ -31,21 +34,23 @@ PIXEL_MAP_KEY = "TwinWorldToPixel"
 _INCH_PER_M, _LONG_SIDE_IN, _PAD_M = 0.25, (8.0, 40.0), 1.0
 _LEFT_IN, _BOTTOM_IN, _TOP_IN, _LEGEND_IN = 0.8, 0.6, 0.8, 2.6
 _WALL, _OUTLINE, _DOOR, _STAIR, _UNCOLOURED = "#4d4d4d", "#2c2c2c", "#d35400", "#34495e", "#f4f4f4"
-_CATEGORIES = (  # legend label, fill, keywords looked for in long name / name / object type
-    ("Circulation", "#e0e0e0", ("corridor", "flur", "hall", "foyer", "entrance", "lobby",
-                                "galerie", "gallery", "stair", "diele", "circulation")),
-    ("Wet rooms", "#d4e6f1", ("bath", "bad", "wc", "toilet", "shower", "utility", "dusche")),
-    ("Kitchen", "#fadbd8", ("kitchen", "küche", "kueche", "pantry")),
-    ("Office", "#fcf3cf", ("office", "büro", "buero", "meeting", "conference", "work")),
-    ("Living", "#d5f5e3", ("living", "wohn", "bed", "schlaf", "dining", "ess")),
-    ("Other", "#e8daef", ("",)),
-)
+_PIPE, _PIPE_FILL = "#2e86c1", "#aed6f1"  # pipes, ducts and cables of rooms-less storeys
+#: Room fills by use (:data:`spaces.choices.SPACE_USES`: legend label and colour).
+_CATEGORIES = tuple((c.label_en, c.colour, c.value) for c in SPACE_USES)
 _FAMILIES = (  # legend label, marker, colour, substrings of the IFC class
     ("Sensors", "o", "#8e44ad", ("sensor", "detector", "alarm")),
     ("Air terminals", "s", "#138d75", ("airterminal",)),
     ("Lights", "*", "#b7950b", ("light", "lamp")),
     ("Other equipment", "^", "#5d6d7e", ("",)),
 )
+
+
+def _use_category(space: SpaceRecord) -> tuple[str, str, str]:
+    """The legend row of the space's use (:func:`spaces.space_use.classify_space`)."""
+    use = classify_space(name=space.name, long_name=space.long_name,
+                         object_type=space.object_type, psets=space.psets,
+                         classifications=space.classifications).use
+    return next(row for row in _CATEGORIES if row[2] == use)
 
 
 def _pick(table: Sequence[tuple], *texts: str | None) -> tuple:  # first row whose keys match
@@ -147,6 +152,43 @@ def _verticals(model: BuildingModel, graph: nx.MultiDiGraph, sid: str) -> list[t
     return found
 
 
+#: Building elements drawn where a storey has no rooms: (class prefix, fill, edge, z-order).
+_STRUCTURE = (("IfcSlab", "#eeeeee", "#9a9a9a", 0.5), ("IfcRoof", "#eeeeee", "#9a9a9a", 0.5),
+              ("IfcWall", _WALL, _WALL, 1.5), ("IfcColumn", _WALL, _WALL, 1.5),
+              ("IfcCurtainWall", "#7fb3d5", _WALL, 1.5),
+              *((prefix, _PIPE_FILL, _PIPE, 1.8) for prefix in (
+                  "IfcPipe", "IfcDuct", "IfcCable", "IfcFlowSegment", "IfcFlowFitting")))
+
+
+def _footprint_of(element: Any) -> list[Polygon]:
+    """The XY projection of a mesh's triangles (its footprint), as polygons."""
+    import numpy as np
+    import shapely
+
+    triangles = element.world_vertices()[element.faces][:, :, :2]
+    cells = shapely.polygons(np.round(triangles, 4))
+    cells = cells[shapely.area(cells) > 1e-8]
+    return _polygons(shapely.union_all(cells, grid_size=1e-4)) if len(cells) else []
+
+
+def _structure(model: BuildingModel, sid: str, meshes: MeshSet | None) -> list[tuple]:
+    """``(polygon, fill, edge, zorder)`` of the storey's slabs and walls (rooms-less storeys)."""
+    if meshes is None:
+        source = Path(str(model.source))
+        if not source.is_file():
+            return []
+        from bim_models.meshes import load_meshes
+
+        meshes = load_meshes(source)
+    found = []
+    for element in meshes.elements:
+        style = next((row[1:] for row in _STRUCTURE if element.ifc_class.startswith(row[0])),
+                     None)
+        if element.storey == sid and style is not None:
+            found.extend((poly, *style) for poly in _footprint_of(element))
+    return found
+
+
 def _draw_door(ax: Any, door: OpeningRecord, rooms: Sequence[Polygon], pt_per_m: float) -> None:
     """A thick segment across the wall at the door, and its leaf and swing into ``rooms``."""
     from matplotlib.patches import Arc
@@ -210,8 +252,12 @@ def _draw_spaces(ax: Any, spaces: Sequence[SpaceRecord], polys: Mapping[str, lis
 def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str,
                        out: Path | str, *, colour_by: Mapping[str, str] | None = None,
                        legend: Mapping[str, str] | None = None, title: str | None = None,
-                       dpi: int = 150, show_equipment: bool = True) -> Path:
+                       dpi: int = 150, show_equipment: bool = True,
+                       meshes: MeshSet | None = None) -> Path:
     """Draw one storey as a floor-plan PNG: spaces, doors, stairs and lifts, equipment.
+
+    A storey without rooms is drawn from its slabs and walls (from the element meshes) with
+    its doors, stairs and equipment; the frame always fits what is drawn.
 
     Parameters
     ----------
@@ -232,6 +278,9 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
         Pixels per inch. The plan measures 0.25 inch per metre, its longer side 8 to 40 inches.
     show_equipment : bool, optional
         Mark the storey's FM assets (flow segments and fittings are never drawn).
+    meshes : MeshSet, optional
+        The model's element meshes, for storeys without rooms (default: loaded from
+        ``model.source`` through the cache when needed).
 
     Returns
     -------
@@ -242,6 +291,8 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
     ------
     UnknownStoreyError
         If ``storey`` is no storey of the model; the message lists the available ones.
+    RenderError
+        If the storey has nothing to draw (no room, wall, slab, door, stair or equipment).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -259,10 +310,16 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
               and e.geometry is not None and (e.storey == sid or polys.get(
                   graph.nodes[gid].get("space") if gid in graph else None))]
     drawn = [p for ps in polys.values() for p in ps] + [hull for _, hull, _ in verticals]
-    bounds = (box(*unary_union(drawn).bounds).buffer(_PAD_M, join_style="mitre").bounds
-              if drawn else (0.0, 0.0, 10.0, 10.0))
+    structure = [] if any(polys.values()) else _structure(model, sid, meshes)
+    extent = drawn + [row[0] for row in structure] + [
+        box(*r.geometry.bounds_min[:2], *r.geometry.bounds_max[:2]) for r in [*doors, *assets]]
+    if not extent:
+        blind = f" ({len(spaces)} space(s) without geometry)" if spaces else ""
+        raise RenderError(f"nothing to draw on storey {record.name or sid!r}: no room, wall, "
+                          f"slab, door, stair or equipment of it has geometry{blind}")
+    bounds = box(*unary_union(extent).bounds).buffer(_PAD_M, join_style="mitre").bounds
 
-    kinds = {s.global_id: _pick(_CATEGORIES, s.long_name, s.name, s.object_type) for s in spaces}
+    kinds = {s.global_id: _use_category(s) for s in spaces}
     used = {kinds[gid][0] for gid, ps in polys.items() if ps} if colour_by is None else ()
     fills = {g: kinds[g][1] if colour_by is None else colour_by.get(g, _UNCOLOURED) for g in polys}
     families: dict[tuple, list] = {}
@@ -270,6 +327,10 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
         families.setdefault(_pick(_FAMILIES, e.ifc_class)[:3], []).append(e.geometry.centroid[:2])
     handles = [Patch(fc=f, ec=_OUTLINE, label=lab) for lab, f, _ in _CATEGORIES if lab in used]
     handles += [Patch(fc=c, ec=_OUTLINE, label=lab) for lab, c in (legend or {}).items()]
+    handles += [Patch(fc=fill, ec=edge, label=label) for label, fill, edge in (
+        ("Slabs", "#eeeeee", "#9a9a9a"), ("Walls", _WALL, _WALL),
+        ("Pipes, ducts, cables", _PIPE_FILL, _PIPE))
+        if any(row[1] == fill and row[2] == edge for row in structure)]
     handles += [Patch(fc="white", ec=_STAIR, hatch="////", label="Stairs, lifts")] * bool(verticals)
     handles += [Line2D([], [], color=_DOOR, lw=3, label="Doors")] * bool(doors)
     handles += [Line2D([], [], ls="", marker=m, color=c, label=lab, markersize=6)
@@ -289,6 +350,8 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
         axis.set(major_locator=MultipleLocator(step), label_text=f"{name} (m)")
     ax.grid(True, color="#e6e6e6", lw=0.6)
     ax.tick_params(labelsize=7)
+    for poly, fill, edge, zorder in structure:
+        ax.add_patch(_patch(poly, fc=fill, ec=edge, lw=0.6, zorder=zorder))
     _draw_spaces(ax, spaces, polys, fills, verticals, pt_per_m)
     for door in doors:
         sides = sorted((t for _, t, k in graph.out_edges(door.global_id, keys=True)
@@ -298,6 +361,10 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
     for (_, marker, colour), xy in families.items():
         ax.scatter(*zip(*xy, strict=True), marker=marker, c=colour, s=22, edgecolors="white",
                    linewidths=0.4, zorder=9)
+    if structure and len(assets) <= 80:  # no rooms to name: name the equipment instead
+        for e in assets:
+            ax.annotate((e.name or e.ifc_class)[:24], e.geometry.centroid[:2], fontsize=6,
+                        xytext=(4, 4), textcoords="offset points", color="#2c3e50", zorder=9)
 
     building = model.buildings.get(record.building) if record.building else None
     where = " — ".join(n for n in (building.name if building else None, record.name) if n)
@@ -306,7 +373,10 @@ def render_storey_plan(model: BuildingModel, graph: nx.MultiDiGraph, storey: str
     if handles:  # in the right margin, level with the top of the plan
         fig.legend(handles=handles, loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(
             (_LEFT_IN + plan_w + 0.15) / fig_w, (_BOTTOM_IN + plan_h) / fig_h))
-    if skipped := sum(1 for ps in polys.values() if not ps):
+    if structure:
+        fig.text(0.005, 0.005, "no rooms on this storey in the file: drawn from its slabs, walls, "
+                 "pipes and equipment", fontsize=7)
+    elif skipped := sum(1 for ps in polys.values() if not ps):
         fig.text(0.005, 0.005, f"{skipped} space(s) without geometry not drawn", fontsize=7)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

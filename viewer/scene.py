@@ -18,7 +18,9 @@ Contract of the file (what the web viewer relies on; bump :data:`SCENE_VERSION` 
   on the 5,000-room building the node list is most of the file. :func:`scene_meta` gives
   coordinates in IFC world (Z up) and in the glTF frame.
 * **Instancing**: elements with the same geometry (type geometry) and colour family reference
-  one glTF mesh. Materials are one per colour family (:func:`viewer.colours.class_colour`);
+  one glTF mesh. Materials are one per colour family (:func:`viewer.colours.class_colour`),
+  except glass: an element whose own surface style in the file is transparent (a window's
+  glazing) gets a ``glass`` material of the file's colour and alpha (``BLEND``, double-sided);
   spaces use their own translucent (alpha 0.25, ``BLEND``), double-sided ``space`` material.
   No normals are written (three.js then shades flat, right for buildings, and the file is
   smaller); mesh ``extras`` are dropped.
@@ -46,18 +48,21 @@ from trimesh.visual import TextureVisuals
 from trimesh.visual.material import PBRMaterial
 
 from viewer.colours import class_family, family_colour
+from viewer.errors import SceneError
 
 if TYPE_CHECKING:
     from bim_models.meshes import ElementMesh, MeshSet
 
 __all__ = [
     "EXTRAS_KEYS",
+    "GLASS_ALPHA",
     "GLTF_FROM_IFC",
     "SCENE_VERSION",
     "SIMPLIFY_CELL",
     "SIMPLIFY_MIN_TRIANGLES",
     "build_scene",
     "cached_scene",
+    "empty_reason",
     "export_glb",
     "node_extras",
     "read_glb_json",
@@ -68,7 +73,11 @@ __all__ = [
 ]
 
 #: Bumped whenever the .glb contract or content changes; part of every scene cache key.
-SCENE_VERSION = "1"
+SCENE_VERSION = "2"  # 2: glass from the file's styles
+
+#: Elements whose own surface style (:attr:`bim_models.meshes.ElementMesh.surface`) is more
+#: transparent than this alpha get a ``glass`` material of the file's colour (``BLEND``).
+GLASS_ALPHA = 0.95
 
 #: Grid cell (m) of the vertex clustering of ``simplify=True``.
 SIMPLIFY_CELL = 0.02
@@ -102,8 +111,8 @@ def node_extras(element: ElementMesh, meshes: MeshSet) -> dict:
     }
 
 
-def _material(family: str) -> PBRMaterial:
-    rgba = family_colour(family)
+def _material(family: str, rgba: tuple | None = None) -> PBRMaterial:
+    rgba = rgba or family_colour(family)
     translucent = rgba[3] < 1.0
     return PBRMaterial(name=family, baseColorFactor=[round(c * 255) for c in rgba],
                        metallicFactor=0.0, roughnessFactor=0.9,
@@ -146,6 +155,29 @@ def simplify_geometry(vertices: np.ndarray, faces: np.ndarray,
     return means.astype(np.float32), compact.reshape(-1, 3).astype(np.uint32)
 
 
+def empty_reason(meshes: MeshSet, *, spaces: bool = True, storey: str | None = None) -> str:
+    """One line saying why ``meshes`` (or one storey of it) gives nothing to draw.
+
+    Parameters
+    ----------
+    meshes : MeshSet
+    spaces : bool
+        Whether rooms were to be drawn.
+    storey : str, optional
+        The storey's name, where one storey was asked for.
+    """
+    where = f"{Path(meshes.source).name}" + (f", storey {storey!r}" if storey else "")
+    if meshes.failed:
+        return (f"nothing to draw in {where}: {len(meshes.failed)} products have a 3D body but "
+                f"the geometry kernel made no triangles of it (e.g. {meshes.failed[0]})")
+    if not spaces and any(e.is_space for e in meshes.elements):
+        return f"nothing to draw in {where}: only rooms have geometry, and rooms are left out"
+    if storey and meshes.elements:
+        return f"nothing to draw in {where}: no element of this storey has a 3D body"
+    return (f"nothing to draw in {where}: no product has a 3D body representation (the file "
+            "holds no geometry, or only plans, axes, footprints and annotations)")
+
+
 def build_scene(meshes: MeshSet, *, spaces: bool = True, simplify: bool = False) -> trimesh.Scene:
     """The scene of ``meshes``: one node per element, meshes shared between instances.
 
@@ -162,6 +194,11 @@ def build_scene(meshes: MeshSet, *, spaces: bool = True, simplify: bool = False)
     -------
     trimesh.Scene
         Y up (see :data:`GLTF_FROM_IFC`); node names are GlobalIds.
+
+    Raises
+    ------
+    SceneError
+        Nothing to draw (:func:`empty_reason` says why): never an empty file.
     """
     scene = trimesh.Scene(base_frame="world")
     materials: dict[str, PBRMaterial] = {}
@@ -169,10 +206,14 @@ def build_scene(meshes: MeshSet, *, spaces: bool = True, simplify: bool = False)
     for element in meshes.elements:
         if element.is_space and not spaces:
             continue
-        family = class_family(element.ifc_class)
+        family, look = class_family(element.ifc_class), None
+        if not element.is_space and element.surface is not None and \
+                element.surface[3] < GLASS_ALPHA:  # the file's glass: its colour, see-through
+            family, look = "glass", (*element.surface[:3], max(element.surface[3], 0.15))
         simpler = (simplify and not element.is_space
                    and len(element.faces) > SIMPLIFY_MIN_TRIANGLES)
-        geom_name = f"{family}:{element.geometry_key}"
+        geom_name = f"{family}:{element.geometry_key}" if look is None else \
+            f"{family}:{element.geometry_key}:{look}"
         matrix = GLTF_FROM_IFC @ element.transform @ GLTF_FROM_IFC.T
         extras = node_extras(element, meshes)
         if geom_name in added:
@@ -186,12 +227,14 @@ def build_scene(meshes: MeshSet, *, spaces: bool = True, simplify: bool = False)
                 vertices, faces = fewer
         mesh = trimesh.Trimesh(vertices=vertices @ GLTF_FROM_IFC[:3, :3].T, faces=faces,
                                process=False, validate=False)
-        if family not in materials:
-            materials[family] = _material(family)
-        mesh.visual = TextureVisuals(material=materials[family])
+        if (family, look) not in materials:
+            materials[family, look] = _material(family, look)
+        mesh.visual = TextureVisuals(material=materials[family, look])
         scene.add_geometry(mesh, geom_name=geom_name, node_name=element.global_id,
                            transform=matrix, metadata=extras)
         added.add(geom_name)
+    if not added:
+        raise SceneError(empty_reason(meshes, spaces=spaces))
     return scene
 
 

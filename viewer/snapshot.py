@@ -42,6 +42,7 @@ __all__ = [
     "VIEWS",
     "Snapshot",
     "element_polydata",
+    "ground_storey",
     "offscreen_pyvista",
     "read_values",
     "render_snapshot",
@@ -213,6 +214,25 @@ def _cut(mesh, height: float | None):
     return mesh.clip(normal="z", origin=(0.0, 0.0, height), invert=True)
 
 
+def ground_storey(meshes: MeshSet) -> str:
+    """The storey a plan shows when none is named: of the storeys with something to draw, the
+    one whose elevation is nearest 0 (the ground floor), the lower one on a tie.
+
+    Raises
+    ------
+    RenderError
+        No storey has an element with geometry.
+    """
+    drawn = {e.storey for e in meshes.elements if e.storey in meshes.storeys}
+    if not drawn:
+        from viewer.scene import empty_reason
+
+        raise RenderError(empty_reason(meshes) if not meshes.elements else
+                          "nothing to draw in a plan: no element with geometry is on a storey")
+    return min(drawn, key=lambda s: (abs(meshes.storeys[s].elevation),
+                                     meshes.storeys[s].elevation))
+
+
 def _pick_elements(meshes: MeshSet, storey: str | None) -> list[ElementMesh]:
     if storey is None:
         return list(meshes.elements)
@@ -257,7 +277,8 @@ def render_snapshot(meshes: MeshSet, out: Path | str, *, storey: str | None = No
     out : Path or str
         The PNG to write.
     storey : str, optional
-        Storey name or GlobalId; required for ``view="plan"``. Default: the whole building.
+        Storey name or GlobalId. Default: the whole building, or for ``view="plan"`` the
+        ground floor (:func:`ground_storey`).
     view : {"3d", "plan"}
         An isometric view from the south-west, or a plan cut at :data:`PLAN_CUT` m.
     colour_by : {"class", "compliance", "value"}
@@ -289,15 +310,17 @@ def render_snapshot(meshes: MeshSet, out: Path | str, *, storey: str | None = No
     if colour_by not in COLOUR_MODES:
         raise RenderError(f"unknown colouring {colour_by!r}; use one of: "
                           f"{', '.join(COLOUR_MODES)}")
-    if view == "plan" and storey is None:
-        raise RenderError("a plan view needs a storey (--storey NAME)")
     if colour_by != "class" and not values:
         raise RenderError(f"colouring by {colour_by} needs values (--values FILE.json)")
     storey_id = resolve_storey(meshes, storey) if storey is not None else None
+    if view == "plan" and storey_id is None:
+        storey_id = ground_storey(meshes)
+        storey = meshes.storeys[storey_id].name or storey_id
     elements = _pick_elements(meshes, storey_id)
     if not elements:
-        raise RenderError("nothing to draw: no element with geometry"
-                          + (f" on storey {storey!r}" if storey else ""))
+        from viewer.scene import empty_reason
+
+        raise RenderError(empty_reason(meshes, storey=storey))
     elevation = meshes.storeys[storey_id].elevation if storey_id else None
     cut = elevation + PLAN_CUT if view == "plan" else None
     pv = offscreen_pyvista()

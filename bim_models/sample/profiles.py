@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bim_models.sample.energy_profiles import metered_value, outdoor_value
+
 if TYPE_CHECKING:
     from bim_models.sample.plan import SamplePlan
 
@@ -188,6 +190,7 @@ PROFILES: dict[str, Callable[[str, Mapping[str, Any], dt.datetime, Mapping], flo
     "status": lambda did, p, t, s: float(_open(t, p)),
     "constant": lambda did, p, t, s: float(p["value"]),
     "events": lambda did, p, t, s: float(math.floor(p["rate_per_hour"] * _work_hours(p, t))),
+    "metered": metered_value, "outdoor": outdoor_value,  # 数字节能 (energy_profiles)
 }
 
 

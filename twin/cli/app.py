@@ -11,6 +11,7 @@ of building the commands); annotations naming what is imported for type checking
 written as strings.
 """
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -46,8 +47,59 @@ def _serve(settings: "Settings") -> None:
 
     from twin.api import create_app
 
+    if settings.workers > 1:
+        _serve_workers(settings)
+        return
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level="warning")
+
+
+def _check_workers(settings: "Settings") -> None:
+    from twin.core.errors import InvalidInputError
+
+    if settings.workers > 1 and not settings.resolved_database_url.startswith("postgresql"):
+        raise InvalidInputError(
+            "--workers above 1 needs PostgreSQL (TWIN_DATABASE_URL=postgresql+psycopg://...): "
+            "SQLite has one writer and the workers coordinate through PostgreSQL; "
+            "run one worker on SQLite")
+
+
+def _check_admin(settings: "Settings") -> None:
+    """Refuse to serve a database without an active admin: nobody could manage it."""
+    from twin.core import accounts
+    from twin.core.database import Database, migrate
+    from twin.core.errors import InvalidInputError
+
+    migrate(settings.resolved_database_url)
+    database = Database(settings.resolved_database_url)
+    try:
+        with database.session() as session:
+            if not accounts.has_admin(session):
+                raise InvalidInputError(
+                    "no admin account: create one first with "
+                    "'twin users add NAME --role admin' (or run 'twin demo')")
+    finally:
+        database.dispose()
+
+
+def _serve_workers(settings: "Settings") -> None:
+    """Several uvicorn workers (processes) on PostgreSQL; each builds its app from the
+    environment, hence the settings go there."""
+    import os
+
+    import uvicorn
+
+    from twin.core.database import migrate
+
+    _check_workers(settings)
+    url = settings.resolved_database_url
+    migrate(url)  # once, before the workers start
+    os.environ.update({"TWIN_WORKERS": str(settings.workers), "TWIN_DATABASE_URL": url,
+                       "TWIN_DATA_DIR": str(settings.data_dir.resolve())})
+    if settings.mqtt_url and not settings.mqtt_share_group:
+        os.environ["TWIN_MQTT_SHARE_GROUP"] = "twin"
+    uvicorn.run("twin.api.workers:worker_app", factory=True, workers=settings.workers,
+                host=settings.host, port=settings.port, log_level="warning")
 
 
 @app.command()
@@ -55,9 +107,13 @@ def _serve(settings: "Settings") -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Server processes (PostgreSQL only; TWIN_WORKERS).")] = None,
 ) -> None:
     """Run the API server (uvicorn) on the configured database and data folder."""
-    settings = cli_settings(host=host, port=port)
+    settings = cli_settings(host=host, port=port, workers=workers)
+    _check_workers(settings)
+    _check_admin(settings)
     stderr.print(f"serving on http://{settings.host}:{settings.port} (API docs at /docs)",
                  highlight=False)
     _serve(settings)
@@ -146,6 +202,29 @@ def users_list() -> None:
             stdout.print(f"{user.username:16} {user.role:16} {scope}", highlight=False)
 
 
+@users_app.command("scope")
+@reports_errors
+def users_scope(
+    username: str,
+    add: Annotated[list[int] | None, typer.Option("--add", help="Building id to add.")] = None,
+    remove: Annotated[list[int] | None, typer.Option("--remove",
+                                                     help="Building id to take out.")] = None,
+) -> None:
+    """Show an account's buildings, or add and remove buildings in its scope."""
+    from twin.core import scopes
+    from twin.core.accounts import get_user
+
+    with open_database() as db, db.session() as session:
+        if add:
+            scopes.add_to_scope(session, username, add, actor="cli")
+        if remove:
+            scopes.remove_from_scope(session, username, remove, actor="cli")
+        user = get_user(session, username)
+        listed = "all buildings" if user.all_buildings else \
+            ", ".join(map(str, scopes.scope_of(user))) or "no buildings"
+        stdout.print(f"{user.username}: {listed}", highlight=False)
+
+
 @users_app.command("remove")
 @reports_errors
 def users_remove(username: str) -> None:
@@ -155,6 +234,39 @@ def users_remove(username: str) -> None:
     with open_database() as db, db.session() as session:
         accounts.remove_user(session, username, actor="cli")
     stderr.print(f"removed {username}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="The archive to write (.tar.gz).")],
+) -> None:
+    """Back up the database (SQLite online backup or pg_dump) and the data folder's files."""
+    from twin.core.backup import backup as run_backup
+
+    report = run_backup(cli_settings(), out)
+    rows = sum(report.counts.values())
+    stderr.print(f"backed up {report.engine}: {rows} rows in {len(report.counts)} tables, "
+                 f"{report.files} files -> {report.path}", highlight=False)
+
+
+@app.command()
+@reports_errors
+def restore(
+    archive: Annotated[Path, typer.Argument(help="A twin backup archive.")],
+    force: Annotated[bool, typer.Option(help="Replace a database that holds data.")] = False,
+) -> None:
+    """Restore a backup into the configured database and data folder; checks row counts."""
+    from twin.core.backup import restore as run_restore
+    from twin.core.database import migrate
+    from twin.core.errors import TwinError
+
+    report = run_restore(cli_settings(), archive, force=force, migrate=migrate)
+    if report.mismatches:
+        raise TwinError("restored, but row counts differ from the backup: " + ", ".join(
+            f"{t} {a} -> {b}" for t, (a, b) in sorted(report.mismatches.items())))
+    stderr.print(f"restored {report.engine}: {sum(report.counts.values())} rows, "
+                 f"{report.files} files", highlight=False)
 
 
 @app.command()

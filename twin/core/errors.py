@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bim_models.errors import ModelError
 from maintenance.errors import MaintenanceError
+from meetings.errors import MeetingsError
 from spaces.errors import SpacesError
 from viewer.errors import ViewerError
 
@@ -16,6 +17,7 @@ __all__ = [
     "AuthError",
     "ConflictError",
     "InvalidInputError",
+    "ThrottledError",
     "TooLargeError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -68,6 +70,16 @@ class InvalidInputError(TwinError):
     code = "invalid"
 
 
+class ThrottledError(TwinError):
+    """Too many attempts (failed sign-ins): wait ``retry_after`` seconds."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class TooLargeError(InvalidInputError):
     """The request is larger than the server accepts."""
 
@@ -75,7 +87,8 @@ class TooLargeError(InvalidInputError):
 
 
 #: Errors caused by the user's input: reported as one line, exit code 2.
-USER_ERRORS = (ModelError, SpacesError, ViewerError, MaintenanceError, TwinError)
+USER_ERRORS = (ModelError, SpacesError, ViewerError, MaintenanceError, MeetingsError,
+               TwinError)
 
 
 def exit_code_for(error: BaseException) -> int:

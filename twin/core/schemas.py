@@ -6,7 +6,7 @@ Each domain keeps its own in ``twin/<domain>/schemas.py``; one naming family eve
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,9 +16,11 @@ __all__ = [
     "HealthPublic",
     "MePublic",
     "Page",
+    "ScopeUpdate",
     "TokenCreate",
     "TokenPublic",
     "UserPublic",
+    "UserScopePublic",
     "VocabulariesPublic",
 ]
 
@@ -102,13 +104,60 @@ class VocabulariesPublic(BaseModel):
     verdicts: list[ChoicePublic]
     room_flags: list[ChoicePublic]
     person_findings: list[ChoicePublic]
+    space_uses: list[ChoicePublic] = Field(default_factory=list)
     alarm_severities: list[ChoicePublic]
     alarm_states: list[ChoicePublic]
     work_order_priorities: list[ChoicePublic]
     work_order_states: list[ChoicePublic]
     work_order_origins: list[ChoicePublic]
+    impact_evidence: list[ChoicePublic] = Field(default_factory=list)
     work_order_transitions: dict[str, list[str]] = Field(
         description="work-order state -> the states it may move to next")
     device_kinds: list[ChoicePublic]
     roles: list[ChoicePublic]
+    asset_states: list[ChoicePublic] = Field(default_factory=list)
+    asset_transitions: dict[str, list[str]] = Field(
+        default_factory=dict, description="asset state -> the states it may move to next")
+    asset_classes: list[ChoicePublic] = Field(default_factory=list)
+    asset_kinds: list[ChoicePublic] = Field(default_factory=list)
+    asset_request_kinds: list[ChoicePublic] = Field(default_factory=list)
+    asset_request_states: list[ChoicePublic] = Field(default_factory=list)
+    asset_step_roles: list[ChoicePublic] = Field(default_factory=list)
+    asset_unit_roles: list[ChoicePublic] = Field(default_factory=list)
+    asset_audit_states: list[ChoicePublic] = Field(default_factory=list)
+    asset_discrepancies: list[ChoicePublic] = Field(default_factory=list)
+    security_event_types: list[ChoicePublic] = Field(default_factory=list)
+    security_denial_reasons: list[ChoicePublic] = Field(default_factory=list)
+    security_door_states: list[ChoicePublic] = Field(default_factory=list)
+    security_rule_types: list[ChoicePublic] = Field(default_factory=list)
+    parking_bay_states: list[ChoicePublic] = Field(default_factory=list)
+    parking_plate_lists: list[ChoicePublic] = Field(default_factory=list)
+    parking_gate_decisions: list[ChoicePublic] = Field(default_factory=list)
+    vehicle_booking_states: list[ChoicePublic] = Field(default_factory=list)
+    energy_categories: list[ChoicePublic] = Field(default_factory=list)
+    energy_category_groups: list[ChoicePublic] = Field(default_factory=list)
+    energy_anomaly_rules: list[ChoicePublic] = Field(default_factory=list)
+    energy_baseline_verdicts: list[ChoicePublic] = Field(default_factory=list)
+    energy_quota_verdicts: list[ChoicePublic] = Field(default_factory=list)
+    meeting_booking_states: list[ChoicePublic] = Field(default_factory=list)
+    meeting_occurrence_states: list[ChoicePublic] = Field(default_factory=list)
+    meeting_services: list[ChoicePublic] = Field(default_factory=list)
+    meeting_room_features: list[ChoicePublic] = Field(default_factory=list)
+    meeting_room_states: list[ChoicePublic] = Field(default_factory=list)
     capabilities: dict[str, list[str]] = Field(description="capability -> roles that have it")
+
+
+class UserScopePublic(BaseModel):
+    """The buildings an account may see."""
+
+    username: str
+    role: str
+    all_buildings: bool = Field(description="true: every building (admins); buildings is empty")
+    buildings: list[int]
+
+
+class ScopeUpdate(BaseModel):
+    """Buildings to add to or remove from an account's scope."""
+
+    buildings: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1,
+                                                                       max_length=1000)

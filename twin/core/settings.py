@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         Largest IFC upload accepted, MiB.
     parse_timeout_s, parse_memory_mb : int
         Limits of the subprocess that parses an uploaded file.
+    import_timeout_s : float
+        Time limit (s) of the subprocess that reads an uploaded allocations file (CSV/XLSX).
+    import_memory_mb : int
+        Its memory limit (MiB, address space).
     mqtt_url : str, optional
         ``mqtt://host:port`` of a broker: the server subscribes to ``<mqtt_prefix>/+/+`` and
         the simulator publishes there. Without it, everything stays in the process.
@@ -51,6 +55,16 @@ class Settings(BaseSettings):
     ids_blocking : str
         Comma-separated model-quality requirements (:mod:`bim_models.standards.ids`) whose
         failure refuses an upload; ``none`` for none. Default: the GlobalId checks.
+    dead_letter_retention_days, audit_retention_days : float
+        Dead letters and audit entries older than this many days are purged (hourly, by the
+        leader); 0 keeps them forever.
+    workers : int
+        Server processes (``twin serve --workers``); more than one needs PostgreSQL: the push
+        stream then crosses workers through ``LISTEN/NOTIFY`` and one elected worker (a
+        PostgreSQL advisory lock) runs the fault rules, the simulator and the purges.
+    mqtt_share_group : str, optional
+        Subscribe through the MQTT 5 shared subscription ``$share/<group>/<prefix>/+/+`` so
+        that the workers split the messages (set to ``twin`` with several workers).
     """
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", env_file=".env", extra="ignore")
@@ -61,10 +75,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     mqtt_url: str | None = None
-    secret_key: SecretStr = SecretStr("change-me")
     upload_limit_mb: int = Field(default=200, ge=1)
     parse_timeout_s: int = Field(default=300, ge=1)
     parse_memory_mb: int = Field(default=4096, ge=256)
+    import_timeout_s: float = Field(default=120.0, gt=0)
+    import_memory_mb: int = Field(default=2048, ge=64)
     token_hours: int = Field(default=12, ge=1)
     mqtt_prefix: str = Field(default="twin", pattern=r"^[A-Za-z0-9_-]+$")
     simulate: bool = False
@@ -77,6 +92,15 @@ class Settings(BaseSettings):
     future_tolerance_s: float = Field(default=300.0, ge=0)
     ingest_max_mb: int = Field(default=16, ge=1)
     ids_blocking: str = "globalid-present,globalid-unique"
+    dead_letter_retention_days: float = Field(default=30.0, ge=0)
+    audit_retention_days: float = Field(default=730.0, ge=0)
+    #: 数字节能: days of hourly meter history the demo backfills; the quota tables' climate zone
+    energy_backfill_days: int = Field(default=365, ge=0, le=1100)
+    energy_climate_zone: str = "cold"
+    workers: int = Field(default=1, ge=1, le=64)
+    mqtt_share_group: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]+$")
+    #: Origins allowed to call the API from a browser (CORS); empty: none (closed).
+    cors_origins: list[str] = Field(default_factory=list)
 
     @property
     def resolved_database_url(self) -> str:

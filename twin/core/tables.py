@@ -7,7 +7,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
@@ -16,9 +27,11 @@ __all__ = [
     "Base",
     "Building",
     "ElementRow",
+    "LoginThrottleRow",
     "Revision",
     "User",
     "UserBuilding",
+    "UtcDateTime",
     "utcnow",
 ]
 
@@ -29,17 +42,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware timestamp that comes back aware on SQLite too (which stores it
+    without its offset): answers say ``…+00:00``, never a bare local-looking time."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, _dialect: Any) -> datetime | None:
+        """Stored naive (SQLite): it was UTC."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     """Declarative base; ``type_annotation_map`` keeps JSON portable (SQLite, PostgreSQL)."""
 
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON,
-                           datetime: DateTime(timezone=True), date: Date}
+                           datetime: UtcDateTime(), date: Date}
 
 
 class Building(Base):
     """A building of the portfolio; its model arrives as revisions."""
 
     __tablename__ = "buildings"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (0010)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -94,6 +122,7 @@ class User(Base):
     """An account. ``password_hash`` is argon2; the password itself is never stored."""
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused (0010)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -123,7 +152,7 @@ class ApiToken(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "user" | "device"
+    kind: Mapped[str] = mapped_column(String(20))  # "user" | "device" | "gateway"
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     device: Mapped[str | None] = mapped_column(String(100))
     building_id: Mapped[int | None] = mapped_column(
@@ -143,3 +172,15 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(50))
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]]
+
+
+class LoginThrottleRow(Base):
+    """Recent failed sign-ins of an account (``user:<name>``) or a client address
+    (``addr:<ip>``), shared by every worker (:mod:`twin.core.throttle`)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int]
+    window_start: Mapped[float] = mapped_column(Double)
+    locked_until: Mapped[float] = mapped_column(Double)

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from spaces.compliance import ComplianceReport
+from twin.core.cells import safe_row
 
 __all__ = ["CSV_COLUMNS", "print_report", "report_csv", "report_json"]
 
@@ -24,12 +25,12 @@ def report_csv(report: ComplianceReport) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for v in report.rooms:
-        writer.writerow([v.global_id, v.room, v.storey or "", ";".join(v.occupants),
+        writer.writerow(safe_row([v.global_id, v.room, v.storey or "", ";".join(v.occupants),
                          "" if v.area_used is None else f"{v.area_used:.2f}",
                          v.area_source or "", "" if v.limit_m2 is None else f"{v.limit_m2:.2f}",
                          v.verdict, "" if v.excess_m2 is None else f"{v.excess_m2:.2f}",
                          "" if v.excess_pct is None else f"{v.excess_pct:.1f}",
-                         ";".join(v.flags), v.reason])
+                         ";".join(v.flags), v.reason]))
     return out.getvalue()
 
 

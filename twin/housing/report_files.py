@@ -108,6 +108,8 @@ def write_xlsx(report: ComplianceReport, allocations: Allocations, path: Path | 
         for r, values in enumerate([header, *rows], top):
             for col, value in enumerate(values, 1):
                 cell = ws.cell(r, col, value)
+                if cell.data_type == "f":  # text such as "=HYPERLINK(…)" stays text
+                    cell.data_type = "s"
                 if r == top:
                     cell.font, cell.fill = Font(bold=True), PatternFill("solid", "DDE3EA")
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -309,14 +311,14 @@ class _Pages:
 
         fig, image = self.new(landscape=True), imread(png)
         self.text(0.6, 0.45, f"五、楼层平面 Floor plan — {storey}", size=11, weight="bold")
-        h, w = image.shape[:2]
-        need = sum(max(map(len, _cells(r, table["widths"]))) * 0.151 + 0.1 for r in rows)
-        scale = min((self.w - 1.2) / w, max(self.h - 2.6 - need * bool(rows), 2.5) / h)
-        fig.add_axes(((1 - w * scale / self.w) / 2, 1 - (0.75 + h * scale) / self.h,
+        h, w = image.shape[:2]  # the whole page for the plan: readable room labels
+        scale = min((self.w - 1.0) / w, (self.h - 1.3) / h)
+        fig.add_axes(((1 - w * scale / self.w) / 2, 1 - (0.7 + h * scale) / self.h,
                       w * scale / self.w, h * scale / self.h)).set_axis_off()
         fig.axes[-1].imshow(image, interpolation="antialiased")
         self.y = 0.9 + h * scale
-        if rows:
+        if rows:  # the storey's findings on the pages after it
+            self.new()
             self.table(f"{storey} 问题房间 Findings on this storey", rows=rows, **table)
 
 
@@ -338,32 +340,42 @@ def _finding_rows(report: ComplianceReport, allocations: Allocations,
     return rows or ["无 None"] * (storey is None)
 
 
+def _organisation_of(allocations: Allocations) -> str | None:
+    """The one organisation the allocations name (``organisation`` column), else ``None``."""
+    names = {str(p.extra.get("organisation") or "").strip()
+             for p in allocations.people.values()} - {""}
+    return names.pop() if len(names) == 1 else None
+
+
 def write_pdf(report: ComplianceReport, allocations: Allocations, path: Path | str, *,
-              model: Any = None, graph: Any = None, organisation: str = "市机关事务管理局",
+              model: Any = None, graph: Any = None, organisation: str | None = None,
               building: str | None = None) -> Path:
     """Write the report as a multi-page A4 PDF (matplotlib, no pyplot) and return ``path``.
 
     Page 1 holds the title block and the counts per verdict and per department; then come the
     room findings per department, the person findings and, when ``model`` and ``graph``
     (:func:`spaces.open_building`) are given, one landscape floor plan per storey holding judged
-    rooms, coloured by verdict. ``building`` defaults to the model's first building's name.
+    rooms, coloured by verdict. ``building`` defaults to the model's first building's name;
+    ``organisation`` to the one body named in the allocations' ``organisation`` column, else
+    it is left blank (never a name nobody gave).
     """
     from matplotlib.backends.backend_pdf import PdfPages
 
     building = building or next((b.name for b in getattr(model, "buildings", {}).values()), None)
+    organisation = organisation or _organisation_of(allocations)
     (path := Path(path)).parent.mkdir(parents=True, exist_ok=True)
     plan = rectification_plan(report, allocations)
     t, items = _tables(report, allocations, plan), plan.actions
     with _fonts(), PdfPages(path, metadata={"Title": _TITLE}) as pdf, \
             tempfile.TemporaryDirectory() as tmp:
-        pages = _Pages(pdf, f"{organisation} · {_TITLE} · {report.day}")
+        pages = _Pages(pdf, " · ".join(str(t) for t in (organisation, _TITLE, report.day) if t))
         pages.new()
         pages.text(pages.w / 2, 0.8, _TITLE, size=20, weight="bold", ha="center")
         pages.text(pages.w / 2, 1.25, "Office-space rectification report", size=11,
                    ha="center", color="#444")
         pages.y = 1.7
         pages.table("基本情况 Particulars", t["Particulars"][0], (2.0, 5.05), [
-            ("报送单位 Organisation", organisation), ("建筑 Building", building or "—"),
+            ("报送单位 Organisation", organisation or "—"), ("建筑 Building", building or "—"),
             *t["Particulars"][1]])
         pages.table("一、核查结论汇总 Verdicts", t["Verdicts"][0], (3.0, 1.4, 1.6),
                     t["Verdicts"][1], numeric=(1, 2))

@@ -56,6 +56,8 @@ async def import_allocations(building_id: int, session: SessionDep, settings: Se
     """Replace the building's allocations with the good rows of a CSV/XLSX import.
 
     Refused rows are listed with their reasons; a file that cannot be read changes nothing.
+    The file is read in a child process: over ``TWIN_IMPORT_TIMEOUT_S`` or
+    ``TWIN_IMPORT_MEMORY_MB`` it is refused with 413.
     """
     building = portfolio.get_building(session, building_id, user)
     suffix = Path(file.filename or "").suffix.lower()
@@ -67,8 +69,9 @@ async def import_allocations(building_id: int, session: SessionDep, settings: Se
         if len(content) > settings.upload_limit_mb * 1024 * 1024:
             raise InvalidInputError(f"{file.filename!r} is larger than the upload limit")
         path.write_bytes(content)
-        imported = await run_in_threadpool(service.import_allocations, session, building, path,
-                                           actor=user.username)
+        imported = await run_in_threadpool(
+            service.import_allocations, session, building, path, actor=user.username,
+            limits=(settings.import_timeout_s, settings.import_memory_mb))
     return AllocationImportPublic(
         people=len(imported.people), assignments=len(imported.assignments),
         problems=[ImportProblemPublic(**asdict(p)) for p in imported.problems])

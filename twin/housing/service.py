@@ -5,7 +5,7 @@ its filters, and allocation imports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from spaces.compliance import (
     attached_rooms,
     room_labels,
 )
-from spaces.errors import RuleSetError
+from spaces.errors import RuleSetError, SpacesError
 from twin.core.errors import InvalidInputError
 from twin.core.model_store import GraphStore, model_file
 from twin.core.settings import Settings
@@ -82,8 +82,18 @@ def resolve_rule_set(rules: str | None, day: date, *, tolerance: float | None = 
 def grade_checker(rule_set: RuleSet):
     """A check for allocation imports: refuses a grade the rule set has no limit for."""
 
+    refused: dict[tuple[str, str, bool], str | None] = {}  # a few grades, many rows
+
     def check(grade: str, org_level: str, subordinate: bool) -> None:
-        rule_set.limit(grade, org_level, subordinate=subordinate)
+        key = (grade, org_level, subordinate)
+        if key not in refused:
+            try:
+                rule_set.limit(grade, org_level, subordinate=subordinate)
+                refused[key] = None
+            except SpacesError as error:
+                refused[key] = str(error)
+        if refused[key] is not None:
+            raise SpacesError(refused[key])
 
     return check
 
@@ -169,14 +179,39 @@ def filter_compliance(judged: BuildingCompliance, *, verdict: str | None = None,
 
 
 def import_allocations(session: Session, building: Building, path: Path, *,
-                       actor: str) -> Allocations:
+                       actor: str, limits: tuple[float, int] | None = None) -> Allocations:
     """Replace a building's allocations with the good rows of a CSV/XLSX file.
 
     Rows naming an unknown room or a grade the rule set in force has no limit for are refused
-    and listed in ``Allocations.problems``; a file that cannot be read changes nothing.
+    and listed in ``Allocations.problems``; a file that cannot be read, or one whose every
+    row is refused, changes nothing.
+
+    Parameters
+    ----------
+    limits : (float, int), optional
+        ``(timeout_s, memory_mb)``: read the file in a child process under these limits
+        (:mod:`twin.housing.import_worker`; the server does so). Without: in this process
+        (the CLI).
+
+    Raises
+    ------
+    InvalidInputError
+        Every row was refused (the problems in ``detail``).
+    TooLargeError
+        Reading the file went over ``limits``.
     """
     rooms = store.room_facts_of(session, building)
-    imported = read_allocations(path, rooms=room_labels(rooms),
-                                check_grade=grade_checker(rule_set_for(date.today())))
+    if limits is not None:
+        from twin.housing.import_worker import read_in_worker
+
+        imported = read_in_worker(path, room_labels(rooms), timeout_s=limits[0],
+                                  memory_mb=limits[1])
+    else:
+        imported = read_allocations(path, rooms=room_labels(rooms),
+                                    check_grade=grade_checker(rule_set_for(date.today())))
+    if not imported.people and imported.problems:  # every row refused: keep what is there
+        raise InvalidInputError(
+            f"every row of the file was refused ({len(imported.problems)}); the allocations "
+            f"are unchanged", [asdict(p) for p in imported.problems[:100]])
     store.replace_allocations(session, building, imported, actor=actor)
     return imported

@@ -29,6 +29,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 
 from bim_models.device_kinds import DEVICE_KINDS
 from twin.core.bus import EventBus
@@ -214,8 +215,9 @@ class Ingestor:
                 slow.append(item)
                 continue
             if device is None or type(ts) not in numbers or type(raw) not in numbers or \
-                    not -1e11 < ts < 1e11 or (allowed is not None and not allowed(device)):
-                slow.append(item)
+                    not 946_684_800 <= ts < 1e11 or not -1e300 < raw < 1e300 or \
+                    (allowed is not None and not allowed(device)):
+                slow.append(item)  # the slow path says why (2000-01-01 is EARLIEST_MS)
                 continue
             ts_ms, value = round(ts * 1000), float(raw)
             if not device.minimum <= value <= device.maximum or ts_ms > limit:
@@ -232,8 +234,7 @@ class Ingestor:
                 result.rejected.append(checked)
             else:
                 groups.setdefault(checked[0], []).append(checked[1:])
-        with self._lock:
-            changes, rows = self._store(groups, result, now_ms, source, building_id)
+        changes, rows = self._store_checked(groups, result, now_ms, source, building_id)
         if self.observers:
             stored = StoredReadings(rows, self.by_id)
             for observer in self.observers:
@@ -261,6 +262,26 @@ class Ingestor:
                             future_tolerance_ms=self.future_tolerance_ms, previous=None,
                             item=item)
         return value if isinstance(value, Rejected) else (device.id, ts, value, item)
+
+    def _store_checked(self, groups: dict[int, list], result: IngestResult, now_ms: int,
+                       source: str, building_id: int | None) -> tuple[list[StateChange], list]:
+        """:meth:`_store`; when a device of the batch was removed meanwhile (its building
+        deleted, another worker), reload the devices, refuse its readings and store the
+        others rather than fail the whole batch."""
+        refused = len(result.rejected)
+        try:
+            with self._lock:
+                return self._store(groups, result, now_ms, source, building_id)
+        except IntegrityError:
+            del result.rejected[refused:]
+            self.reload()
+        for device_pk in [pk for pk in groups if pk not in self.by_id]:
+            for _ts, _value, item in groups.pop(device_pk):
+                device_key = item.get("device") if isinstance(item, Mapping) else None
+                result.rejected.append(Rejected(
+                    "unknown_device", f"device {device_key!r} was removed", device_key, item))
+        with self._lock:
+            return self._store(groups, result, now_ms, source, building_id)
 
     def _store(self, groups: dict[int, list], result: IngestResult, now_ms: int, source: str,
                building_id: int | None) -> tuple[list[StateChange], list]:

@@ -61,7 +61,9 @@ def _checked(spec: Mapping[str, Any], where: str) -> dict[str, Any]:
             "equipment": spec.get("equipment") or spec.get("equipment_global_id") or None,
             "space": spec.get("space") or spec.get("space_global_id") or None,
             "name": spec.get("name") or spec.get("equipment_name") or None,
-            "profile": spec.get("profile") or None}
+            "profile": spec.get("profile") or None,
+            "parent": str(spec.get("parent") or "").strip() or None,
+            "category": str(spec.get("category") or "").strip().lower() or None}
 
 
 def add_devices(session: Session, building: Building, specs: Iterable[Mapping[str, Any]], *,
@@ -101,9 +103,10 @@ def add_devices(session: Session, building: Building, specs: Iterable[Mapping[st
         spec["storey"] = placement.get(spec["space"] or "", (None, storey))[1] or storey
         row = existing.get(spec["key"])
         if row is not None and (row.building_id != building.id or not replace):
+            # another building's device is not named: the caller may not see that building
             raise ConflictError(f"device {spec['key']} is registered already"
                                 + ("" if row.building_id == building.id else
-                                   f" (in building {row.building_id})"))
+                                   "; serial keys are unique across buildings"))
         if row is None:
             row = DeviceRow(building_id=building.id, source=source, **spec)
             session.add(row)
@@ -111,10 +114,34 @@ def add_devices(session: Session, building: Building, specs: Iterable[Mapping[st
             for name, value in spec.items():
                 setattr(row, name, value)
         rows.append(row)
+    _check_meter_tree(session, building, rows)
     record_audit(session, actor=actor, action="devices.add", target=f"building {building.id}",
                  detail={"count": len(rows), "source": source})
     session.flush()
     return rows
+
+
+def _check_meter_tree(session: Session, building: Building, rows: list[DeviceRow]) -> None:
+    """Refuse parents and categories that make no meter tree (数字节能): an unknown category
+    code, a parent that is not a meter of the building, a cycle."""
+    if not any(r.parent or r.category for r in rows):
+        return
+    from energy.choices import METER_KINDS
+    from energy.errors import MeterTreeError
+    from energy.meters import Meter, check_tree
+
+    given = {r.key: r for r in rows}
+    stored = session.scalars(select(DeviceRow).where(DeviceRow.building_id == building.id))
+    every = {r.key: r for r in stored} | given
+    for row in rows:
+        if (row.parent or row.category) and row.kind not in METER_KINDS:
+            raise InvalidInputError(f"device {row.key}: only meters ({', '.join(METER_KINDS)}) "
+                                    "have a parent meter or a category")
+    try:
+        check_tree([Meter(r.key, r.kind, r.parent, r.category) for r in every.values()
+                    if r.kind in METER_KINDS])
+    except MeterTreeError as error:
+        raise InvalidInputError(str(error)) from None
 
 
 def devices_from_csv(data: bytes | str | Path) -> list[dict[str, str]]:

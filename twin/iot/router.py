@@ -186,13 +186,13 @@ async def stream(websocket: WebSocket, building_id: int, token: str | None = Non
     """
     app = websocket.app
     try:
-        await run_in_threadpool(service.authorize_stream, app.state.database, token,
-                                building_id)
+        permitted = await run_in_threadpool(service.authorize_stream, app.state.database,
+                                            token, building_id)
     except (AuthError, NotFoundError) as error:
         await websocket.close(code=1008, reason=str(error)[:120])
         return
     accept, wanted = service.stream_filter(building_id, kind=kind, storey=storey,
-                                           space=space, types=types)
+                                           space=space, types=types, permitted=permitted)
     await websocket.accept()
     bus = app.state.ingestor.bus
     subscription = bus.subscribe_queue(accept, maxsize=5000)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from bim_models.sample.profiles import Fault
+from twin.core.backup import purge_old_rows
 from twin.core.database import Database
 from twin.core.settings import Settings
 from twin.iot import registry
@@ -76,6 +77,11 @@ class LiveRuntime:
         self._threads: list[threading.Thread] = []
         #: Called by the monitor every ``offline_check_s`` (offline states, stale alarms).
         self.periodic: list = [self.ingestor.check_offline]
+        #: Whether this process runs the once-only tasks (several workers: the elected one).
+        self.leader = lambda: True
+        #: The MQTT subscriber's client id (several workers: one per worker slot).
+        self.mqtt_client_id = "twin-ingest"
+        self._simulator_lock = threading.Lock()
 
     def start(self) -> LiveRuntime:
         """Start the monitor, and the subscriber and simulator where configured."""
@@ -83,11 +89,18 @@ class LiveRuntime:
         self._spawn("offline-monitor", self._monitor)
         if settings.mqtt_url:
             self.mqtt = MqttIngest(self.ingestor, settings.mqtt_url,
-                                   prefix=settings.mqtt_prefix).start()
-        if settings.simulate:
-            self.simulator = self._simulator()
-            self._spawn("simulator", lambda: self.simulator.run(self._stop))
+                                   prefix=settings.mqtt_prefix, client_id=self.mqtt_client_id,
+                                   share_group=settings.mqtt_share_group).start()
+        if settings.simulate and self.leader():
+            self.start_simulator()
         return self
+
+    def start_simulator(self) -> None:
+        """Start the simulator (once; the elected worker's call when there are several)."""
+        with self._simulator_lock:
+            if self.simulator is None:
+                self.simulator = self._simulator()
+                self._spawn("simulator", lambda: self.simulator.run(self._stop))
 
     def _simulator(self) -> Simulator:
         settings = self.settings
@@ -116,11 +129,16 @@ class LiveRuntime:
         last_prune = 0.0
         while not self._stop.wait(self.settings.offline_check_s):
             try:
+                if not self.leader():
+                    continue
                 if not self.catching_up:
                     for task in self.periodic:
                         task()
                 if time.time() - last_prune > 3600:
                     self.ingestor.prune(self.settings.retention_days)
+                    purge_old_rows(self.database, now_s=time.time(),
+                                   dead_letter_days=self.settings.dead_letter_retention_days
+                                   or None, audit_days=self.settings.audit_retention_days or None)
                     last_prune = time.time()
             except Exception:  # noqa: BLE001 - the monitor must survive a bad moment
                 _log.exception("offline check failed")

@@ -42,6 +42,8 @@ class DeviceCreate(BaseModel):
     equipment: str | None = Field(None, description="GlobalId of the equipment measured")
     space: str | None = Field(None, description="GlobalId of the space it sits in")
     name: str | None = None
+    parent: str | None = Field(None, description="meters: serial key of the meter upstream")
+    category: str | None = Field(None, description="meters: 分项 code a1-a3, b1-b2, c1-c3, d1-d6")
 
 
 class DevicePublic(BaseModel):
@@ -58,6 +60,8 @@ class DevicePublic(BaseModel):
     storey: str | None
     name: str | None
     source: str = Field(description="api, csv or model: how it was registered")
+    parent: str | None = None
+    category: str | None = None
 
 
 # -- ingest --------------------------------------------------------------------------------

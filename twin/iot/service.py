@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from twin.core.accounts import resolve_token, user_of_token
+from twin.core.accounts import issue_device_token, record_audit, resolve_token, user_of_token
 from twin.core.database import Database
 from twin.core.errors import (
     AuthError,
     ConflictError,
     InvalidInputError,
+    NotFoundError,
     PermissionDeniedError,
 )
 from twin.core.permissions import may
@@ -64,6 +65,7 @@ __all__ = [
     "ingest_batch",
     "import_devices",
     "inject_fault",
+    "issue_sender_token",
     "list_devices",
     "parse_instant",
     "register_devices",
@@ -76,7 +78,7 @@ __all__ = [
 ]
 
 #: Message types of the push stream.
-STREAM_TYPES = ("state", "alarm", "work_order")
+STREAM_TYPES = ("state", "alarm", "work_order", "asset_reminder", "meeting")
 #: The largest device list an import reads (bytes).
 DEVICE_LIST_LIMIT = 8 * 2**20
 
@@ -115,7 +117,8 @@ def parse_instant(text: str | None, default_ms: int) -> int:
 def _public_device(row: DeviceRow) -> DevicePublic:
     return DevicePublic(key=row.key, kind=row.kind, unit=row.unit, state_class=row.state_class,
                         min=row.minimum, max=row.maximum, equipment=row.equipment,
-                        space=row.space, storey=row.storey, name=row.name, source=row.source)
+                        space=row.space, storey=row.storey, name=row.name, source=row.source,
+                        parent=row.parent, category=row.category)
 
 
 def _registry_changed(session: Session, ingestor: Ingestor | None) -> None:
@@ -275,8 +278,10 @@ def decode_batch(body: bytes, content_type: str) -> list[Any]:
                 else {"line": ",".join(r)} for r in rows if r]
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except ValueError as error:  # not JSON, not UTF-8, an integer of over 4,300 digits
         raise InvalidInputError(f"the body is not JSON: {error}") from None
+    except RecursionError:
+        raise InvalidInputError("the body's JSON is nested too deeply") from None
     if isinstance(data, dict) and isinstance(data.get("readings"), list):
         data = data["readings"]
     if not isinstance(data, list):
@@ -300,13 +305,18 @@ def sender_scope(session: Session, token: str | None,
     if not token:
         raise AuthError("send 'Authorization: Bearer <device or user token>'")
     row = resolve_token(session, token)
-    if row.kind == "device":
+    if row.kind == "device":  # a device's own token: that device only, while registered
         device_key, building_id = row.device, row.building_id
-        if device_key and ingestor.lookup(device_key) is not None:  # a device's own token
-            return lambda d: d.key == device_key
-        # a gateway's token: every device of its building (of all, if issued for none)
-        return (lambda d: True) if building_id is None else \
-            (lambda d: d.building_id == building_id)
+        own = ingestor.lookup(device_key) if device_key else None
+        if own is None or (building_id is not None and own.building_id != building_id):
+            raise PermissionDeniedError(f"the device of this token ({device_key!r}) is not "
+                                        f"registered (any more); issue a new token")
+        return lambda d: d.key == device_key and d.building_id == own.building_id
+    if row.kind == "gateway":  # a gateway's token: every device of its one building
+        building_id = row.building_id
+        if building_id is None:
+            raise PermissionDeniedError("this gateway token names no building")
+        return lambda d: d.building_id == building_id
     user = user_of_token(session, token)  # the one place a user token becomes a user
     if not may(user.role, "devices.manage"):
         raise PermissionDeniedError("only devices, gateways, admins and maintenance staff "
@@ -315,6 +325,37 @@ def sender_scope(session: Session, token: str | None,
         return lambda d: True
     scope = {b.building_id for b in user.buildings}
     return lambda d: d.building_id in scope
+
+
+def issue_sender_token(session: Session, user: User, *, device: str,
+                       building_id: int | None) -> tuple[str, str, int | None]:
+    """A token for a registered device (that device only) or a gateway (every device of
+    one building): ``(token, kind, building_id)``.
+
+    Raises
+    ------
+    NotFoundError
+        ``building_id`` is not a building ``user`` may see.
+    InvalidInputError
+        ``device`` is not a registered device and no ``building_id`` names the gateway's
+        building, or the device sits in another building than ``building_id``.
+    """
+    building = None if building_id is None else \
+        portfolio.get_building(session, building_id, user)
+    row = session.scalar(select(DeviceRow).where(DeviceRow.key == device))
+    if row is not None and (building is None or row.building_id == building.id):
+        portfolio.get_building(session, row.building_id, user)
+        kind, building_id = "device", row.building_id
+    elif building is None:
+        raise InvalidInputError(f"{device!r} is not a registered device: a gateway token "
+                                f"needs building_id (the gateway's building)")
+    elif row is not None:
+        raise InvalidInputError(f"device {device!r} is not in building {building.id}")
+    else:
+        kind = "gateway"
+    token = issue_device_token(session, device=device, building_id=building_id, kind=kind,
+                               actor=user.username)
+    return token, kind, building_id
 
 
 def ingest_batch(database: Database, ingestor: Ingestor, token: str | None, body: bytes,
@@ -342,7 +383,8 @@ def ingest_batch(database: Database, ingestor: Ingestor, token: str | None, body
 def dead_letters(session: Session, building_id: int, user: User | None, *,
                  reason: str | None = None, limit: int = 100,
                  offset: int = 0) -> list[DeadLetterPublic]:
-    """Refused readings of a building (and of unknown devices), newest first.
+    """Refused readings of a building, newest first; those of no known building (unknown
+    devices, bad topics) too for accounts of every building, never for a scoped one.
 
     Raises
     ------
@@ -352,8 +394,10 @@ def dead_letters(session: Session, building_id: int, user: User | None, *,
     portfolio.get_building(session, building_id, user)
     if reason is not None and reason not in REASONS:
         raise InvalidInputError(f"unknown reason {reason!r}; one of: {', '.join(REASONS)}")
-    query = select(DeadLetter).where((DeadLetter.building_id == building_id)
-                                     | DeadLetter.building_id.is_(None))
+    mine = DeadLetter.building_id == building_id
+    query = select(DeadLetter).where(
+        mine | DeadLetter.building_id.is_(None) if user is None or user.all_buildings
+        else mine)
     if reason:
         query = query.where(DeadLetter.reason == reason)
     rows = session.scalars(query.order_by(DeadLetter.id.desc()).limit(limit).offset(offset))
@@ -440,8 +484,10 @@ def space_states(session: Session, building_id: int, user: User | None, *,
 
 # -- push stream ---------------------------------------------------------------------------
 
-def authorize_stream(database: Database, token: str | None, building_id: int) -> None:
-    """Check that a push-stream token is a user's who may see ``building_id``.
+def authorize_stream(database: Database, token: str | None, building_id: int) -> set[str]:
+    """Check that a push-stream token is a user's who may see ``building_id``; the message
+    types the user's role may receive (alarms and work orders need ``maintenance.read``,
+    the capability of the REST routes that list them).
 
     Raises
     ------
@@ -453,7 +499,12 @@ def authorize_stream(database: Database, token: str | None, building_id: int) ->
     if not token:
         raise AuthError("pass ?token=<bearer token>")
     with database.session() as session:
-        portfolio.get_building(session, building_id, user_of_token(session, token))
+        user = user_of_token(session, token)
+        portfolio.get_building(session, building_id, user)
+        return {"state", *(("alarm", "work_order") if may(user.role, "maintenance.read")
+                           else ()),
+                *(("asset_reminder",) if may(user.role, "assets.read") else ()),
+                *(("meeting",) if may(user.role, "meetings.read") else ())}
 
 
 def _names(text: str | None) -> set[str] | None:
@@ -461,7 +512,8 @@ def _names(text: str | None) -> set[str] | None:
 
 
 def stream_filter(building_id: int, *, kind: str | None = None, storey: str | None = None,
-                  space: str | None = None, types: str | None = None
+                  space: str | None = None, types: str | None = None,
+                  permitted: Iterable[str] = STREAM_TYPES
                   ) -> tuple[Callable[[Any], bool], list[str]]:
     """Which bus events a push-stream client gets, and the message types it asked for.
 
@@ -471,6 +523,8 @@ def stream_filter(building_id: int, *, kind: str | None = None, storey: str | No
         Comma-separated; filter the state messages.
     types : str, optional
         Comma-separated among :data:`STREAM_TYPES`; default all.
+    permitted : iterable of str
+        The types the user may receive (:func:`authorize_stream`); others are never sent.
 
     Returns
     -------
@@ -480,7 +534,7 @@ def stream_filter(building_id: int, *, kind: str | None = None, storey: str | No
         The message types, sorted.
     """
     kinds, storeys, spaces = _names(kind), _names(storey), _names(space)
-    wanted = _names(types) or set(STREAM_TYPES)
+    wanted = (_names(types) or set(STREAM_TYPES)) & set(permitted)
 
     def accept(event: Any) -> bool:
         if isinstance(event, StateChange):
@@ -519,21 +573,68 @@ def simulator_status(simulator: Simulator) -> SimulatorPublic:
                            ahu_failure_targets=sorted(simulator.templates))
 
 
-def inject_fault(simulator: Simulator, fault: FaultCreate, *,
-                 now: float | None = None) -> FaultPublic:
-    """Inject ``fault`` from ``now`` (Unix seconds; default the clock) on.
+def _fault_buildings(simulator: Simulator, ingestor: Ingestor | None, fault: Any) -> set[int]:
+    """The buildings of the devices a fault acts on."""
+    if ingestor is None:
+        return set()
+    found = (ingestor.lookup(key) for key in simulator.touched(fault))
+    return {device.building_id for device in found if device is not None}
+
+
+def _in_scope(user: User | None, buildings: set[int]) -> bool:
+    if user is None or user.all_buildings:
+        return True
+    return buildings <= {b.building_id for b in user.buildings}
+
+
+def inject_fault(simulator: Simulator, fault: FaultCreate, *, user: User | None = None,
+                 ingestor: Ingestor | None = None, now: float | None = None,
+                 session: Session | None = None) -> FaultPublic:
+    """Inject ``fault`` from ``now`` (Unix seconds; default the clock) on, if every device it
+    acts on is in ``user``'s buildings (None: no check); audited (``simulator.fault_inject``)
+    in ``session`` when given.
 
     Raises
     ------
     InvalidInputError
-        An unknown fault kind, or an AHU whose rooms are not known.
+        An unknown fault kind, an AHU whose rooms are not known, a ``params.devices`` that
+        is not a list of serial keys, or a fault that acts on no device.
+    NotFoundError
+        A device it acts on is in a building outside the user's scope.
     """
-    made = simulator.inject(fault_from_request(
+    devices = fault.params.get("devices", [])
+    if not isinstance(devices, list) or not all(isinstance(k, str) for k in devices):
+        raise InvalidInputError("params.devices must be a list of device serial keys")
+    made = simulator.expand(fault_from_request(
         fault.kind, fault.target, start=time.time() if now is None else now,
         minutes=fault.minutes, params=fault.params))
+    if ingestor is not None:
+        buildings = _fault_buildings(simulator, ingestor, made)
+        if not buildings:
+            raise InvalidInputError(f"the fault on {fault.target!r} acts on no device the "
+                                    f"simulator drives")
+        if not _in_scope(user, buildings):
+            raise NotFoundError(f"no device or equipment {fault.target!r} in your buildings")
+    simulator.inject(made)
+    if session is not None:
+        record_audit(session, actor=user.username if user else "system",
+                     action="simulator.fault_inject", target=made.target,
+                     detail=json.loads(json.dumps(made.to_dict(), default=str)))
     return FaultPublic(**made.to_dict())
 
 
-def clear_faults(simulator: Simulator) -> FaultsClearedPublic:
-    """Remove every injected fault."""
-    return FaultsClearedPublic(cleared=simulator.clear_faults())
+def clear_faults(simulator: Simulator, *, user: User | None = None,
+                 ingestor: Ingestor | None = None,
+                 session: Session | None = None) -> FaultsClearedPublic:
+    """Remove the injected faults of ``user``'s buildings (every fault for an account of
+    all buildings, or with no user); audited (``simulator.fault_clear``) in ``session``."""
+    if user is None or user.all_buildings or ingestor is None:
+        cleared = simulator.clear_faults()
+    else:
+        cleared = simulator.clear_faults(
+            lambda f: _in_scope(user, _fault_buildings(simulator, ingestor, f)))
+    if session is not None:
+        record_audit(session, actor=user.username if user else "system",
+                     action="simulator.fault_clear", target="faults",
+                     detail={"cleared": cleared})
+    return FaultsClearedPublic(cleared=cleared)

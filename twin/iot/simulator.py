@@ -77,6 +77,11 @@ class Simulator:
     batch: int = 5000
     sent: int = 0
     templates: Mapping[str, Fault] = field(default_factory=dict)
+    #: Security traffic: ``source(t0, t1)`` -> events in ``(t0, t1]``, handed to
+    #: ``event_sink`` (set by :meth:`twin.security.runtime.SecurityService.attach`).
+    event_sources: list[Callable[[float, float], list[dict[str, Any]]]] = \
+        field(default_factory=list)
+    event_sink: Callable[[list[dict[str, Any]]], Any] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -117,6 +122,11 @@ class Simulator:
             for i in range(0, len(items), self.batch):
                 self.send(items[i:i + self.batch])
             total += len(items)
+            if self.event_sink is not None:
+                for source in self.event_sources:
+                    events = source(self.simulated, upto)
+                    if events:
+                        self.event_sink(events)
             self.simulated = upto
         self.sent += total
         return total
@@ -132,6 +142,19 @@ class Simulator:
 
     def inject(self, fault: Fault) -> Fault:
         """Add ``fault`` (an AHU failure without rooms takes them from ``templates``)."""
+        fault = self.expand(fault)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def expand(self, fault: Fault) -> Fault:
+        """``fault`` as :meth:`inject` would add it (an AHU failure with its rooms).
+
+        Raises
+        ------
+        InvalidInputError
+            An AHU failure on a unit whose rooms are not known.
+        """
         if fault.kind == "ahu_failure" and "devices" not in fault.params:
             template = self.templates.get(fault.target)
             if template is None:
@@ -139,14 +162,20 @@ class Simulator:
                                         f"known: {', '.join(sorted(self.templates)) or 'none'}")
             fault = Fault(fault.kind, fault.target, fault.start, fault.end,
                           {**template.params, **fault.params})
-        with self._lock:
-            self.faults.append(fault)
         return fault
 
-    def clear_faults(self) -> int:
-        """Remove every fault; how many there were."""
+    def touched(self, fault: Fault) -> set[str]:
+        """The serial keys of the devices ``fault`` acts on (by key, equipment or list)."""
+        keys = {str(k) for k in fault.params.get("devices", ())}
+        keys.update(d.key for d in self.devices
+                    if fault.applies_to(d.key, d.row.get("equipment_name") or ""))
+        return keys
+
+    def clear_faults(self, which: Callable[[Fault], bool] | None = None) -> int:
+        """Remove every fault (or those ``which`` picks); how many were removed."""
         with self._lock:
-            count, self.faults = len(self.faults), []
+            kept = [] if which is None else [f for f in self.faults if not which(f)]
+            count, self.faults = len(self.faults) - len(kept), kept
         return count
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from twin.core.deps import require
+from twin.core.deps import SessionDep, require
 from twin.core.tables import User
 from twin.iot import service
 from twin.iot.schemas import FaultCreate, FaultPublic, FaultsClearedPublic, SimulatorPublic
@@ -30,12 +30,15 @@ def status(request: Request, _user: Operator) -> SimulatorPublic:
 
 
 @router.post("/faults", response_model=FaultPublic, status_code=201)
-def inject(body: FaultCreate, request: Request, _user: Operator) -> FaultPublic:
-    """Inject a fault from now on."""
-    return service.inject_fault(_simulator(request), body)
+def inject(body: FaultCreate, request: Request, user: Operator,
+           session: SessionDep) -> FaultPublic:
+    """Inject a fault from now on, on devices of the caller's buildings (audited)."""
+    return service.inject_fault(_simulator(request), body, user=user,
+                                ingestor=request.app.state.ingestor, session=session)
 
 
 @router.delete("/faults", response_model=FaultsClearedPublic)
-def clear(request: Request, _user: Operator) -> FaultsClearedPublic:
-    """Remove every injected fault."""
-    return service.clear_faults(_simulator(request))
+def clear(request: Request, user: Operator, session: SessionDep) -> FaultsClearedPublic:
+    """Remove the injected faults of the caller's buildings (audited)."""
+    return service.clear_faults(_simulator(request), user=user,
+                                ingestor=request.app.state.ingestor, session=session)

@@ -42,9 +42,13 @@ class DeviceRow(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(20), default="api")
     profile: Mapped[str | None] = mapped_column(Text)
+    #: 数字节能: serial key of the meter upstream, and the 分项 category code (0006)
+    parent: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_devices_building_kind", "building_id", "kind"),)
+    __table_args__ = (Index("ix_devices_building_kind", "building_id", "kind"),
+                      {"sqlite_autoincrement": True})  # ids never reused (0010)
 
 
 class ReadingRow(Base):

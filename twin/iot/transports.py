@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from twin.core.errors import InvalidInputError
 from twin.iot.ingest import Ingestor
 
-__all__ = ["HttpSender", "MqttIngest", "MqttPublisher", "parse_mqtt_url"]
+__all__ = ["ArrivalClock", "HttpSender", "MqttIngest", "MqttPublisher", "parse_mqtt_url"]
 
 _log = logging.getLogger(__name__)
 
@@ -59,12 +59,16 @@ def _client(client_id: str, *, clean: bool, manual_ack: bool = False):
                        clean_session=clean, protocol=mqtt.MQTTv311, manual_ack=manual_ack)
 
 
-def _items(topic: str, payload: bytes, prefix: str, received: float) -> tuple[int | None, list]:
-    """Building id and readings of one message (malformed ones become refusable items)."""
+def _items(topic: str, payload: bytes, prefix: str, received: float,
+           arrival: Callable[[str, float], float] = lambda _device, t: t
+           ) -> tuple[int | None, list]:
+    """Building id and readings of one message (malformed ones become refusable items);
+    ``arrival`` stamps readings without ``ts`` (see :class:`ArrivalClock`)."""
     parts = topic.split("/")
     if len(parts) != 3 or parts[0] != prefix:
         return None, [{"topic": topic, "payload": payload[:200].decode("utf-8", "replace")}]
-    building = int(parts[1]) if parts[1].isdigit() else None
+    # a building segment that is no number matches no device's building: refused
+    building = int(parts[1]) if parts[1].isascii() and parts[1].isdigit() else -1
     try:
         data = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -74,11 +78,33 @@ def _items(topic: str, payload: bytes, prefix: str, received: float) -> tuple[in
     items = []
     for row in rows:
         if isinstance(row, Mapping):
-            items.append({"device": parts[2], "ts": row.get("ts", received),
+            ts = row["ts"] if "ts" in row else arrival(parts[2], received)
+            items.append({"device": parts[2], "ts": ts,
                           **({"value": row["value"]} if "value" in row else {})})
         else:
-            items.append({"device": parts[2], "ts": received, "value": row})
+            items.append({"device": parts[2], "ts": arrival(parts[2], received), "value": row})
     return building, items
+
+
+class ArrivalClock:
+    """Timestamps for readings sent without one: the time of arrival, made unique per device
+    (a millisecond later than the device's previous one when two arrive in the same
+    millisecond), so that none is taken for a duplicate and dropped."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, device_key: str, received: float) -> float:
+        """The arrival time of a reading of ``device_key`` received at ``received``."""
+        ms = int(received * 1000)
+        with self._lock:
+            last = self._last.get(device_key, -1)
+            ms = max(ms, last + 1)
+            if len(self._last) > 100_000:
+                self._last.clear()
+            self._last[device_key] = ms
+        return ms / 1000
 
 
 class MqttIngest:
@@ -93,12 +119,18 @@ class MqttIngest:
         First topic level.
     flush_s : float
         Longest a message waits before its batch is stored.
+    share_group : str, optional
+        Subscribe through ``$share/<group>/...`` (several workers split the messages; each
+        needs its own ``client_id``).
     """
 
     def __init__(self, ingestor: Ingestor, url: str, *, prefix: str = "twin",
                  client_id: str = "twin-ingest", flush_s: float = 0.02,
-                 max_batch: int = 5000) -> None:
+                 max_batch: int = 5000, share_group: str | None = None) -> None:
         self.ingestor, self.prefix = ingestor, prefix
+        self.arrival = ArrivalClock()  # readings without ts: unique arrival times
+        # several workers: a shared subscription, the broker hands each message to one
+        self.topic = f"$share/{share_group}/{prefix}/+/+" if share_group else f"{prefix}/+/+"
         self.target = parse_mqtt_url(url)
         self.flush_s, self.max_batch = flush_s, max_batch
         self.client = _client(client_id, clean=False, manual_ack=True)
@@ -113,6 +145,9 @@ class MqttIngest:
         self._worker = threading.Thread(target=self._work, name="mqtt-ingest", daemon=True)
         self.connected = threading.Event()
         self.messages = 0
+        #: Security events (``<prefix>/<building>/<device>/events``) go here:
+        #: ``event_sink(items, building_id)`` (set by the security service).
+        self.event_sink: Callable[[list, int | None], Any] | None = None
 
     def start(self) -> MqttIngest:
         """Connect (retrying in the background if the broker is not up yet) and subscribe."""
@@ -134,11 +169,37 @@ class MqttIngest:
         if reason_code.is_failure:
             _log.warning("MQTT connection refused: %s", reason_code)
             return
-        client.subscribe(f"{self.prefix}/+/+", qos=1)
+        client.subscribe(self.topic, qos=1)
+        client.subscribe(f"{self.topic}/events", qos=1)
         self.connected.set()
 
+    def _on_events(self, message) -> None:
+        """Security events: stored synchronously, acknowledged once stored."""
+        parts = message.topic.split("/")
+        try:
+            data = json.loads(message.payload)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            data = [{"device": parts[-2], "payload": message.payload[:200].decode(
+                "utf-8", "replace")}]
+        rows = data if isinstance(data, list) else [data]
+        items = [{"device": parts[-2], "ts": time.time(), **row} if isinstance(row, Mapping)
+                 else row for row in rows]
+        if self.event_sink is None:
+            return  # not acknowledged: redelivered once the security service listens
+        try:
+            self.event_sink(items, int(parts[-3]) if parts[-3].isascii() and
+                            parts[-3].isdigit() else -1)  # no number: matches no device
+        except Exception:  # noqa: BLE001 - not acknowledged: the broker redelivers it
+            _log.exception("storing MQTT security events failed")
+            return
+        self.client.ack(message.mid, message.qos)
+
     def _on_message(self, _client, _userdata, message) -> None:
-        building, items = _items(message.topic, message.payload, self.prefix, time.time())
+        if message.topic.count("/") == 3 and message.topic.endswith("/events"):
+            self._on_events(message)
+            return
+        building, items = _items(message.topic, message.payload, self.prefix, time.time(),
+                                 self.arrival)
         with self._cond:
             self._buffer.append((message, building, items))
             if len(self._buffer) >= self.max_batch:

@@ -12,7 +12,8 @@ from typing import Any
 
 from twin.iot.records import DeviceRecord
 
-__all__ = ["REASONS", "Rejected", "check_value", "parse_item", "parse_timestamp", "parse_value"]
+__all__ = ["EARLIEST_MS", "REASONS", "Rejected", "check_value", "parse_item", "parse_timestamp",
+           "parse_value"]
 
 #: Why a reading is refused.
 REASONS = {
@@ -23,7 +24,10 @@ REASONS = {
     "out_of_range": "the value is outside the physical range of the device",
     "future_timestamp": "the timestamp is further in the future than the tolerance allows",
     "counter_backwards": "a total_increasing counter went down",
+    "unknown_type": "a security event type not in the vocabulary (POST /events)",
 }
+#: The earliest reading accepted (2000-01-01 UTC, ms): -1 or year 1 is a broken clock.
+EARLIEST_MS = 946_684_800_000
 _BINARY_WORDS = {"on": 1.0, "off": 0.0, "true": 1.0, "false": 0.0, "open": 1.0, "closed": 0.0}
 
 
@@ -42,6 +46,8 @@ class Rejected:
             text = json.dumps(self.payload, ensure_ascii=False, default=str)
         except (TypeError, ValueError):
             text = repr(self.payload)
+        except RecursionError:
+            text = "<nested too deeply>"
         return text[:limit]
 
 
@@ -78,9 +84,14 @@ def parse_value(raw: Any, *, binary: bool) -> float:
         For text, NaN, infinities and anything else.
     """
     if isinstance(raw, bool):
+        if not binary:
+            raise ValueError(f"{str(raw).lower()} is not a measurement of this kind")
         return 1.0 if raw else 0.0
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise ValueError("the value is too large to be a number") from None
         if not math.isfinite(value):
             raise ValueError(f"the value {raw!r} is not a finite number")
         return value
@@ -100,9 +111,13 @@ def parse_item(item: Any) -> tuple[str, int, Any] | Rejected:
         return Rejected("malformed", f"'{'ts' if ts is None else 'value'}' is missing", device,
                         item)
     try:
-        return device, parse_timestamp(ts), value
+        ts_ms = parse_timestamp(ts)
     except (ValueError, OverflowError) as error:
-        return Rejected("malformed", f"timestamp {ts!r}: {error}", device, item)
+        return Rejected("malformed", f"timestamp {str(ts)[:40]!r}: {error}", device, item)
+    if ts_ms < EARLIEST_MS:
+        return Rejected("malformed", f"timestamp {str(ts)[:40]!r} is before 2000-01-01",
+                        device, item)
+    return device, ts_ms, value
 
 
 def check_value(device: DeviceRecord, raw: Any, ts_ms: int, *, now_ms: int,

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from twin.core.console import Commands, NoCache, reports_errors, stdout
+from twin.core.console import Commands, NoCache, reports_errors, stderr, stdout
 from twin.core.errors import InvalidInputError
 
 __all__ = ["commands"]
@@ -53,8 +53,11 @@ def route_command(
                   closed=avoid)
     if as_json:
         data = found.to_dict()
-        print(json.dumps({"steps": data["steps"], "length_m": data["length_m"],
-                          "polyline": data["polyline"]}, ensure_ascii=False))
+        shape = {"steps": data["steps"], "length_m": data["length_m"],
+                 "polyline": data["polyline"]}
+        if found.approximate:  # a storey without rooms crossed in a straight line
+            shape |= {"approximate": True, "notes": data["notes"]}
+        print(json.dumps(shape, ensure_ascii=False))
         return
     table = Table(title=f"Route to {found.steps[-1].name} ({found.length_m:.1f} m)")
     for column in ("#", "kind", "name", "storey", "at m", "global_id"):
@@ -66,6 +69,8 @@ def route_command(
         table.add_row(str(n), step.kind, label, step.storey or "",
                       f"{step.distance_m:.1f}", step.global_id)
     stdout.print(table)
+    for note in found.notes:
+        stdout.print(f"note: {note}")
 
 
 @commands.command("impact")
@@ -104,8 +109,10 @@ def impact_command(
         print(json.dumps(data, ensure_ascii=False, default=str))
         return
     stdout.print(f"{found.name}: {len(found.downstream)} items of equipment, "
-                 f"{len(found.spaces)} rooms, {len(found.people)} people affected",
-                 highlight=False)
+                 f"{len(found.spaces)} rooms, {len(found.people)} people affected "
+                 f"(evidence: {', '.join(found.evidence) or 'none'})", highlight=False)
+    for warning in found.warnings:
+        stderr.print(f"warning: {warning}", markup=False, highlight=False)
     table = Table(title="Rooms affected")
     for column in ("room", "people"):
         table.add_column(column)

@@ -213,7 +213,8 @@ class SchedulesPublic(BaseModel):
 
 
 class RouteStepPublic(BaseModel):
-    """One step of a walk: a space, door, stair, lift or the target."""
+    """One step of a walk: a space, door, opening, open boundary, stair, lift, ramp, floor
+    (of a storey without rooms) or the target."""
 
     kind: str
     global_id: str
@@ -229,6 +230,8 @@ class RoutePublic(BaseModel):
     steps: list[RouteStepPublic]
     length_m: float
     polyline: list[list[float]]
+    approximate: bool = False
+    notes: list[str] = []
     target: LocationPublic | None = None
 
 
@@ -249,3 +252,5 @@ class ImpactPublic(BaseModel):
     downstream: list[dict[str, Any]]
     spaces: list[dict[str, Any]]
     people: list[dict[str, Any]]
+    evidence: list[str] = []  # maintenance.impact.EVIDENCE values the answer rests on
+    warnings: list[str] = []  # what could not be followed

@@ -187,6 +187,18 @@ class MaintenanceService:
             self._infos[device.id] = info
         return info
 
+    def forget_building(self, building_id: int) -> None:
+        """Drop a deleted building's books and its devices' rule state (call before the
+        ingest reloads its devices: their buildings are read from it)."""
+        self.drain()
+        with self._lock:
+            self.books.pop(building_id, None)
+            for device_pk, info in list(self._infos.items()):
+                device = self.ingestor.by_id.get(device_pk)
+                if device is None or device.building_id == building_id:
+                    self.evaluator.forget(info.device_id)
+                    del self._infos[device_pk]
+
     # -- readings in ---------------------------------------------------------------------
 
     def on_readings(self, stored: StoredReadings) -> None:

@@ -22,8 +22,10 @@ def all_tables() -> MetaData:
     from twin.iot import tables as iot_tables
     from twin.maintenance import tables as maintenance_tables
     from twin.meetings import tables as meetings_tables
+    from twin.portfolio import tables as portfolio_tables
     from twin.security import tables as security_tables
 
     assert housing_tables and iot_tables and maintenance_tables  # imported for their tables
     assert energy_tables and meetings_tables and assets_tables and security_tables
+    assert portfolio_tables
     return Base.metadata

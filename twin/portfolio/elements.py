@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from spaces.element_data import ElementData, area_of
+from spaces.space_use import space_use_of
 from twin.core.database import Database
 from twin.core.errors import NotFoundError
 from twin.core.model_store import GraphStore
 from twin.core.tables import ElementRow, Revision, User
 from twin.portfolio.service import get_building, latest_revision, query_elements
+from twin.portfolio.tables import SpaceUseOverride
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -62,10 +65,10 @@ def element_of(session: Session, revision: Revision, global_id: str, kind: str) 
 
 
 def _space_matches(row: ElementRow, use: str | None, min_area: float | None,
-                   max_area: float | None) -> bool:
+                   max_area: float | None, used_as: str) -> bool:
     data = row.data
     area = area_of(data)
-    if use and use.lower() not in {str(data.get(ElementData.LONG_NAME) or "").lower(),
+    if use and use.lower() not in {used_as, str(data.get(ElementData.LONG_NAME) or "").lower(),
                                    str(data.get(ElementData.OBJECT_TYPE) or "").lower()}:
         return False
     if min_area is not None and (area is None or area < min_area):
@@ -77,10 +80,16 @@ def filter_spaces(session: Session, revision: Revision, *, storey: str | None = 
                   use: str | None = None, min_area: float | None = None,
                   max_area: float | None = None, limit: int = 100,
                   offset: int = 0) -> tuple[list[ElementRow], int]:
-    """Spaces filtered by storey, use (long name or object type) and area (geometry area, else
-    Qto); one page of them and how many match in all."""
+    """Spaces filtered by storey, use (a space use such as ``office``, with the housing
+    officers' overrides, or a long name or object type) and area (geometry area, else Qto); one
+    page of them and how many match in all."""
     rows, _ = query_elements(session, revision, kind="space", storey=storey, limit=_ALL)
-    matching = [r for r in rows if _space_matches(r, use, min_area, max_area)]
+    overrides = dict(session.execute(select(SpaceUseOverride.global_id, SpaceUseOverride.use)
+                                     .where(SpaceUseOverride.building_id
+                                            == revision.building_id)).all()) if use else {}
+    matching = [r for r in rows if _space_matches(
+        r, use, min_area, max_area,
+        overrides.get(r.global_id) or (space_use_of(r.data, r.name).use if use else ""))]
     return matching[offset:offset + limit], len(matching)
 
 

@@ -130,6 +130,21 @@ def path(building_id: int, graphs: GraphsDep, session: SessionDep, user: Current
          ) -> PathPublic:
     """The shortest walk between two spaces through doors and stairs."""
     revision = elements.revision_of(session, building_id, user)
-    nodes, length = path_between(graphs.get(revision.sha256), start, end)
-    return PathPublic(steps=_public(elements.rows_in_order(session, revision, nodes)),
-                      length=round(length, 2))
+    graph = graphs.get(revision.sha256)
+    nodes, length = path_between(graph, start, end)
+    rows = {r.global_id: r for r in elements.rows_in_order(session, revision, nodes)}
+    steps = [ElementPublic.model_validate(rows[n]) if n in rows else _passage(graph, n)
+             for n in nodes]
+    return PathPublic(steps=[s for s in steps if s is not None], length=round(length, 2))
+
+
+def _passage(graph, node: str) -> ElementPublic | None:
+    """A step that is no stored element: an open wall opening or open boundary passed."""
+    data = graph.nodes[node] if node in graph else None
+    if data is None or data.get("kind") != "passage":
+        return None
+    return ElementPublic(global_id=node, kind="passage", ifc_class=data.get("ifc_class") or "",
+                         name=data.get("name"), storey=data.get("storey"), space=None,
+                         data={"passage_kind": data.get("passage_kind"),
+                               "provenance": data.get("provenance"),
+                               "position": [round(v, 3) for v in data.get("position") or ()]})

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from twin.core.deps import CurrentUser, SessionDep, SettingsDep, require
@@ -74,10 +74,13 @@ def get_building(building_id: int, session: SessionDep, user: CurrentUser) -> Bu
 
 
 @router.delete("/{building_id}", status_code=204)
-def delete_building(building_id: int, session: SessionDep, admin: Admin) -> None:
-    """Delete a building and everything keyed to it (admin)."""
+def delete_building(building_id: int, session: SessionDep, admin: Admin,
+                    request: Request) -> None:
+    """Delete a building and everything keyed to it, in one transaction (admin); the live
+    caches (devices, alarms, work orders) follow once it is committed."""
     building = portfolio.get_building(session, building_id, admin)
-    portfolio.delete_building(session, building, actor=admin.username)
+    portfolio.delete_building(session, building, actor=admin.username,
+                              then=getattr(request.app.state, "building_deleted", ()))
 
 
 @router.get("/{building_id}/revisions", response_model=list[RevisionPublic])

@@ -18,6 +18,8 @@ __all__ = [
     "RevisionUploadedPublic",
     "SpaceDetailPublic",
     "SpaceOfPointPublic",
+    "SpaceUsePublic",
+    "SpaceUseUpdate",
 ]
 
 
@@ -105,3 +107,27 @@ class RevisionUploadedPublic(RevisionPublic):
     """A new revision and what changed against the one before it (``None`` for the first)."""
 
     changes: DiffPublic | None = None
+
+
+class SpaceUsePublic(BaseModel):
+    """A space's effective use: an officer's override, else what the model says."""
+
+    global_id: str
+    name: str | None
+    long_name: str | None
+    storey: str | None
+    use: str = Field(description="a value of GET /vocabularies space_uses")
+    confidence: float = Field(ge=0, le=1)
+    source: str = Field(description="override, classification, pset, object_type, long_name, "
+                                    "name or none")
+    evidence: str
+    model_use: str = Field(description="what the model alone says")
+    note: str | None
+    overridden_by: str | None
+
+
+class SpaceUseUpdate(BaseModel):
+    """A housing officer's word on a space's use."""
+
+    use: str = Field(min_length=1, max_length=20, examples=["office"])
+    note: str = Field(default="", max_length=500)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from spaces.element_data import ElementData
 from twin.core.accounts import record_audit
 from twin.core.errors import ConflictError, NotFoundError
 from twin.core.model_store import ParsedRevision
-from twin.core.tables import Building, ElementRow, Revision, User, UserBuilding
+from twin.core.tables import Base, Building, ElementRow, Revision, User, UserBuilding
 
 __all__ = [
     "MOVE_TOLERANCE",
@@ -97,11 +98,50 @@ def add_revision(session: Session, building: Building, *, parsed: ParsedRevision
     return revision
 
 
-def delete_building(session: Session, building: Building, *, actor: str) -> None:
-    """Delete a building, its revisions and elements."""
+#: Tables keyed by a device's primary key (``device_id``) without a foreign key to it.
+_DEVICE_KEYED = ("readings", "rollups", "device_states")
+
+
+def delete_building(session: Session, building: Building, *, actor: str,
+                    then: Iterable[Callable[[int], object]] = ()) -> dict[str, int]:
+    """Delete a building and everything of it, in the caller's transaction: revisions and
+    elements, devices with their readings, rollups and states, dead letters, alarms, work
+    orders, allocations and any other domain's rows carrying its ``building_id``.
+
+    With ``then`` (the live caches' ``forget(building_id)``), the deletion is committed first
+    and each is called after: caches follow only what is stored.
+
+    Returns
+    -------
+    dict of str to int
+        Rows deleted per table (audited with the deletion).
+    """
+    metadata = Base.metadata
+    building_id, deleted = building.id, {}
+    if "devices" in metadata.tables:
+        devices = metadata.tables["devices"]
+        device_pks = select(devices.c.id).where(devices.c.building_id == building_id)
+        for name in _DEVICE_KEYED:
+            table = metadata.tables.get(name)
+            if table is not None:
+                deleted[name] = session.execute(
+                    delete(table).where(table.c.device_id.in_(device_pks))).rowcount or 0
+    for table in reversed(metadata.sorted_tables):  # children before their parents
+        if "building_id" in table.c and table.name not in ("buildings", *_DEVICE_KEYED):
+            count = session.execute(
+                delete(table).where(table.c.building_id == building_id)).rowcount or 0
+            if count:
+                deleted[table.name] = count
     record_audit(session, actor=actor, action="building.delete", target=building.name,
-                 detail={"building_id": building.id})
-    session.delete(building)
+                 detail={"building_id": building_id, "deleted": deleted})
+    session.flush()
+    session.execute(delete(Building).where(Building.id == building_id))
+    session.expunge(building)  # its rows are gone: the ORM must not delete them again
+    if then:
+        session.commit()
+        for forget in then:
+            forget(building_id)
+    return deleted
 
 
 def latest_revision(session: Session, building: Building) -> Revision:

@@ -18,8 +18,9 @@ from twin.core.deps import CurrentUser, SessionDep, SettingsDep
 from twin.core.model_store import model_file
 from twin.core.tables import Revision
 from twin.portfolio import service as portfolio
+from twin.scene.scene_worker import build_scene
 from twin.scene.schemas import SceneMetaPublic
-from viewer.scene import cached_scene, scene_version_tag
+from viewer.scene import scene_version_tag
 
 __all__ = ["GLB_MEDIA_TYPE", "router"]
 
@@ -49,9 +50,12 @@ def _scene_files(request: Request, session, building_id: int, user, settings
     headers = {"ETag": etag, "Cache-Control": _CACHE_CONTROL}
     if _not_modified(request, etag):
         return revision, headers, None
-    return revision, headers, cached_scene(model_file(settings, revision.sha256),
-                                           cache_dir=settings.resolved_cache_dir,
-                                           sha256=revision.sha256)
+    # built in a child process under the parse limits (memory, time), never in the server
+    return revision, headers, build_scene(model_file(settings, revision.sha256),
+                                          cache_dir=settings.resolved_cache_dir,
+                                          sha256=revision.sha256,
+                                          memory_mb=settings.parse_memory_mb,
+                                          timeout_s=settings.parse_timeout_s)
 
 
 @router.get("/scene.glb", response_class=Response,

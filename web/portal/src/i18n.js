@@ -2,6 +2,10 @@
 // Vocabulary labels (verdicts, severities, states …) come from the server, not from here.
 import { createI18n } from "vue-i18n";
 import { choice } from "./session.js";
+import { assetMessages } from "./components/AssetMessages.js";
+import { securityMessages } from "./components/SecurityMessages.js";
+import { meetingMessages } from "./components/MeetingMessages.js";
+import { energyMessages } from "./components/EnergyMessages.js";
 
 const LANG_KEY = "twin.lang";
 
@@ -54,6 +58,13 @@ const messages = {
       workOrders: "工单", length: "总长度 {m} 米", none: "今日无巡检任务" },
     audit: { title: "审计日志", nav: "审计日志", at: "时间", actor: "操作人", action: "操作",
       target: "对象", detail: "详情", filter: "操作类型" },
+    spaceUse: { title: "房间用途核定", nav: "用途核定", use: "用途", source: "依据",
+      confidence: "置信度", evidence: "识别依据", longName: "模型名称", note: "备注",
+      set: "核定", clear: "恢复模型", setTitle: "核定房间 {room} 的用途",
+      unclassifiedHint: "{n} 个房间的用途未能从模型识别：被分配使用时按办公室核定并提示，"
+        + "请在此核定。",
+      sources: { override: "人工核定", classification: "分类编码", pset: "属性集",
+        object_type: "对象类型", long_name: "长名称", name: "名称", none: "无" } },
     admin: { group: "系统管理", buildings: "楼宇管理", users: "用户管理", buildingName: "楼宇名称",
       uploadIfc: "上传 IFC 模型", uploading: "上传中 {p}%", revision: "版本", revisions: "版本记录",
       newRevision: "上传新版本", file: "文件", chooseFile: "选择文件", noFile: "未选择文件",
@@ -62,7 +73,8 @@ const messages = {
       status: "结果", warning: "警告", failing: "不合格 / 适用", examples: "示例构件",
       passwordHint: "密码（至少 8 位）", buildingsInScope: "可访问楼宇", add: "新增用户",
       remove: "删除", removeConfirm: "确定删除用户 {name}？", scope: "楼宇范围",
-      allBuildings: "全部楼宇", someBuildings: "指定楼宇" },
+      allBuildings: "全部楼宇", someBuildings: "指定楼宇",
+      editScope: "调整范围", scopeOf: "{name} 可访问的楼宇", noBuildings: "无" },
     devices: { title: "设备管理", nav: "设备管理", key: "设备编号", kind: "类型", name: "所属设备",
       value: "最新读数", status: "状态", source: "登记方式", online: "在线", offline: "离线",
       importCsv: "导入设备表 (CSV)", importModel: "从模型导入传感器", imported: "已导入 {n} 台设备" },
@@ -124,6 +136,13 @@ const messages = {
       workOrders: "Work orders", length: "{m} m in all", none: "No round today" },
     audit: { title: "Audit log", nav: "Audit log", at: "At", actor: "Actor", action: "Action",
       target: "Target", detail: "Detail", filter: "Action" },
+    spaceUse: { title: "Space uses", nav: "Space uses", use: "Use", source: "From",
+      confidence: "Confidence", evidence: "Evidence", longName: "Model name", note: "Note",
+      set: "Set", clear: "Back to model", setTitle: "Use of room {room}",
+      unclassifiedHint: "{n} rooms have a use the model does not say: held ones are judged "
+        + "as offices and flagged; set their use here.",
+      sources: { override: "Officer", classification: "Classification", pset: "Property set",
+        object_type: "Object type", long_name: "Long name", name: "Name", none: "Nothing" } },
     admin: { group: "Administration", buildings: "Buildings", users: "Users",
       buildingName: "Building name", uploadIfc: "Upload IFC", uploading: "Uploading {p}%",
       revision: "Revision", revisions: "Revisions", newRevision: "New revision", file: "File",
@@ -135,7 +154,8 @@ const messages = {
       passwordHint: "Password (8+ characters)",
       buildingsInScope: "Buildings in scope", add: "Add user", remove: "Remove",
       removeConfirm: "Remove the user {name}?", scope: "Scope", allBuildings: "All buildings",
-      someBuildings: "Some buildings" },
+      someBuildings: "Some buildings", editScope: "Change", scopeOf: "Buildings {name} may see",
+      noBuildings: "none" },
     devices: { title: "Device registry", nav: "Devices", key: "Device key", kind: "Kind",
       name: "Equipment", value: "Latest reading", status: "Status", source: "Registered by",
       online: "Online", offline: "Offline", importCsv: "Import devices (CSV)",
@@ -153,6 +173,11 @@ function initialLocale() {
   const saved = localStorage.getItem(LANG_KEY);
   return saved === "en" ? "en" : "zh-CN";
 }
+
+for (const lang of Object.keys(assetMessages)) messages[lang].pool = assetMessages[lang];
+for (const lang of Object.keys(securityMessages)) messages[lang].sec = securityMessages[lang];
+for (const lang of Object.keys(meetingMessages)) messages[lang].meet = meetingMessages[lang];
+for (const lang of Object.keys(energyMessages)) messages[lang].energy = energyMessages[lang];
 
 export const i18n = createI18n({ legacy: false, locale: initialLocale(),
   fallbackLocale: "zh-CN", messages });

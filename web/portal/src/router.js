@@ -8,6 +8,7 @@ const Home = () => import("./views/Home.vue");
 const HousingRooms = () => import("./views/HousingRooms.vue");
 const HousingAllocations = () => import("./views/HousingAllocations.vue");
 const HousingRectification = () => import("./views/HousingRectification.vue");
+const HousingSpaceUses = () => import("./views/HousingSpaceUses.vue");
 const MaintenanceAlarms = () => import("./views/MaintenanceAlarms.vue");
 const MaintenanceWorkOrders = () => import("./views/MaintenanceWorkOrders.vue");
 const MaintenanceSchedules = () => import("./views/MaintenanceSchedules.vue");
@@ -19,6 +20,17 @@ const AdminDevices = () => import("./views/AdminDevices.vue");
 const AdminDeadLetters = () => import("./views/AdminDeadLetters.vue");
 const AdminTokens = () => import("./views/AdminTokens.vue");
 const Dashboard = () => import("./views/Dashboard.vue");
+const AssetCatalogue = () => import("./views/AssetCatalogue.vue");
+const AssetRequests = () => import("./views/AssetRequests.vue");
+const AssetAudits = () => import("./views/AssetAudits.vue");
+const AssetReports = () => import("./views/AssetReports.vue");
+const MeetingFind = () => import("./views/MeetingFind.vue");
+const MeetingMine = () => import("./views/MeetingMine.vue");
+const MeetingPanel = () => import("./views/MeetingPanel.vue");
+const MeetingUtilisation = () => import("./views/MeetingUtilisation.vue");
+const SecurityConsole = () => import("./views/SecurityConsole.vue");
+const VehicleWorkspace = () => import("./views/VehicleWorkspace.vue");
+const EnergyOverview = () => import("./views/EnergyOverview.vue");
 const NotFound = () => import("./views/NotFound.vue");
 
 const routes = [
@@ -30,6 +42,7 @@ const routes = [
       { path: "housing/rooms", name: "rooms", component: HousingRooms },
       { path: "housing/allocations", name: "allocations", component: HousingAllocations },
       { path: "housing/rectification", name: "rectification", component: HousingRectification },
+      { path: "housing/space-uses", name: "spaceUses", component: HousingSpaceUses },
       { path: "maintenance/alarms", name: "alarms", component: MaintenanceAlarms },
       { path: "maintenance/work-orders", name: "workOrders", component: MaintenanceWorkOrders },
       { path: "maintenance/schedules", name: "schedules", component: MaintenanceSchedules },
@@ -40,6 +53,17 @@ const routes = [
       { path: "admin/devices", name: "adminDevices", component: AdminDevices },
       { path: "admin/dead-letters", name: "adminDeadLetters", component: AdminDeadLetters },
       { path: "admin/device-tokens", name: "adminTokens", component: AdminTokens },
+      { path: "pool/catalogue", name: "poolCatalogue", component: AssetCatalogue },
+      { path: "pool/requests", name: "poolRequests", component: AssetRequests },
+      { path: "pool/audits", name: "poolAudits", component: AssetAudits },
+      { path: "pool/reports", name: "poolReports", component: AssetReports },
+      { path: "meeting/find", name: "meetingFind", component: MeetingFind },
+      { path: "meeting/mine", name: "meetingMine", component: MeetingMine },
+      { path: "meeting/panel", name: "meetingPanel", component: MeetingPanel },
+      { path: "meeting/utilisation", name: "meetingUse", component: MeetingUtilisation },
+      { path: "security/console", name: "securityConsole", component: SecurityConsole },
+      { path: "vehicles", name: "vehicles", component: VehicleWorkspace },
+      { path: "energy", name: "energy", component: EnergyOverview },
       { path: ":rest(.*)*", name: "notFound", component: NotFound },
     ],
   },
