@@ -8,12 +8,11 @@ when Chromium is missing (scripts/test.sh installs it with scripts/ensure-deb.sh
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from browser import REPO, LiveServer, build_viewer, launch_chromium, open_viewer
+from browser import REPO, LiveServer, build_viewer, open_viewer
 from fastapi.testclient import TestClient
-from playwright.sync_api import sync_playwright
 
 from twin.api.app import create_app
 from twin.core.settings import Settings
@@ -23,10 +22,10 @@ ARTIFACTS = REPO / "tests" / "artifacts" / "web_viewer"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_template):
     build_viewer()
     live = LiveServer(tmp_path_factory.mktemp("web-viewer") / "data")
-    live.prepare()
+    live.prepare_from(demo_template)
     live.start()
     try:
         token = live.token("manager", DEMO_USERS["manager"][1])
@@ -53,14 +52,6 @@ def vocabularies(server, manager_token):
 def over_red(vocabularies):
     """The colour of the ``over`` verdict, as the server gives it."""
     return next(v["colour"] for v in vocabularies["verdicts"] if v["value"] == "over")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -278,7 +269,8 @@ def test_a_viewer_sees_no_housing_or_maintenance_controls_and_is_told_why(server
     open_viewer(page, server, token)
     hidden = page.evaluate("""() => Object.fromEntries(
         [...document.querySelectorAll('#colour-mode option')].map((o) => [o.value, o.hidden]))""")
-    assert hidden == {"none": False, "compliance": True, "alarms": True, "temperature": False,
+    assert hidden == {"none": False, "compliance": True, "alarms": True, "meetings": True,
+                      "energy": True, "security": True, "temperature": False,
                       "co2": False, "occupancy": False}
     assert page.locator("#route-controls").is_hidden()
     page.evaluate("window.twinViewer.colourBy('compliance')")  # forced past the hidden option
@@ -310,4 +302,180 @@ def test_the_compliance_legend_shows_the_verdict_labels_of_the_vocabularies(
     colour = swatch.locator(".swatch").evaluate("s => getComputedStyle(s).backgroundColor")
     red, green, blue = (int(over["colour"][i:i + 2], 16) for i in (1, 3, 5))
     assert colour == f"rgb({red}, {green}, {blue})"
+    assert page.problems == []
+
+
+def test_the_top_view_keeps_the_rooms_clear_of_the_sidebar(server, page, manager_token):
+    state = open_viewer(page, server, manager_token)
+    meta = page.evaluate("window.twinViewer.meta")
+    storey = _storey_of(state, "GF")
+    rooms = [s for s in meta["spaces"] if s["storey"] == storey["global_id"]]
+    page.evaluate("(gid) => window.twinViewer.isolateStorey(gid)", storey["global_id"])
+    page.evaluate("window.twinViewer.viewFromTop()")
+    page.wait_for_timeout(300)
+    side = page.evaluate("document.getElementById('sidebar').getBoundingClientRect().right")
+    width = page.evaluate("window.innerWidth")
+    xs = [page.evaluate("(gid) => window.twinViewer.screenPoint(gid)", r["global_id"])["x"]
+          for r in rooms]
+    assert rooms and side < min(xs) and max(xs) < width
+
+
+def _choice(vocabularies, name, value):
+    return next(c for c in vocabularies[name] if c["value"] == value)
+
+
+def test_colouring_by_meeting_room_state_uses_the_states_and_their_vocabulary(
+        server, page, manager_token, vocabularies):
+    base = f"/buildings/{server.building_id}"
+    _status, rooms = server.get_json(f"{base}/meeting-rooms", manager_token)
+    start = datetime.now(UTC) + timedelta(seconds=2)
+    status, booking = server.post_json(f"{base}/bookings", {
+        "room": rooms[0]["number"], "title": "viewer colours", "attendees": 2,
+        "start": start.isoformat(timespec="seconds"),
+        "end": (start + timedelta(hours=1)).isoformat(timespec="seconds")}, manager_token)
+    assert status == 201, booking
+    open_viewer(page, server, manager_token)  # the booking starts meanwhile (2 s)
+    while datetime.now(UTC) < start + timedelta(seconds=1):  # or later, on a fast machine
+        page.wait_for_timeout(100)
+    status, states = server.get_json(f"{base}/meeting-rooms/states", manager_token)
+    assert status == 200 and states
+    assert {"free", "booked"} <= {s["state"] for s in states}
+    assert page.locator("#colour-mode option[value=meetings]").evaluate("o => !o.hidden")
+    page.select_option("#colour-mode", "meetings")  # the sidebar, as a user
+    page.wait_for_function("window.twinViewer.state().colourMode === 'meetings' && "
+                           "Object.keys(window.twinViewer.roomColours()).length > 0",
+                           timeout=20_000)
+    colours = page.evaluate("window.twinViewer.roomColours()")
+    expected = {s["global_id"]: _choice(vocabularies, "meeting_room_states",
+                                        s["state"])["colour"] for s in states}
+    assert colours == expected  # every bookable room, and nothing else
+    legend = page.inner_text("#legend")
+    for state in vocabularies["meeting_room_states"]:
+        assert f"{state['label_zh']} {state['label_en']}" in legend
+    free = sum(s["state"] == "free" for s in states)
+    assert f"空闲 Free ({free})" in legend
+    assert "已预订 Booked (1)" in legend
+    assert page.problems == []
+
+
+def test_colouring_by_energy_intensity_orders_the_storeys_on_a_sequential_scale(
+        server, page, manager_token):
+    status, summary = server.get_json(f"/buildings/{server.building_id}/energy/summary"
+                                      "?group_by=storey&interval=month", manager_token)
+    assert status == 200
+    state = open_viewer(page, server, manager_token)
+    storeys = {s["global_id"] for s in state["storeys"]}
+    per_m2 = {g["key"]: g["per_m2"] for g in summary["groups"]
+              if g["key"] in storeys and g["per_m2"] is not None}
+    assert len(per_m2) >= 3, summary["groups"]
+    page.evaluate("window.twinViewer.colourBy('energy')")
+    colours = page.evaluate("window.twinViewer.roomColours()")
+    meta = page.evaluate("window.twinViewer.meta")
+    storey_of = {s["global_id"]: s["storey"] for s in meta["spaces"]}
+    by_storey = {}
+    for gid, colour in colours.items():
+        by_storey.setdefault(storey_of[gid], set()).add(colour)
+    assert set(by_storey) == set(per_m2)  # the metered storeys' rooms, and only those
+    assert all(len(c) == 1 for c in by_storey.values())  # one colour per storey
+    # YlOrRd: the green channel falls as kWh/m² rises
+    green = {k: int(next(iter(c))[3:5], 16) for k, c in by_storey.items()}
+    ordered = sorted(per_m2, key=per_m2.get)
+    assert [green[k] for k in ordered] == sorted((green[k] for k in ordered), reverse=True)
+    assert green[ordered[0]] > green[ordered[-1]]
+    legend = page.inner_text("#legend")
+    assert "能耗强度" in legend and "kWh/m²" in legend
+    top = next(s["name"] for s in state["storeys"] if s["global_id"] == ordered[-1])
+    assert f"{top}: {per_m2[ordered[-1]]:.1f}" in legend
+    assert page.problems == []
+
+
+def test_colouring_by_security_paints_doors_by_their_state_and_counts_the_bays(
+        server, page, manager_token, vocabularies):
+    guard = server.token("security", DEMO_USERS["security"][1])
+    status, _ = server.post_json(f"/buildings/{server.building_id}/security/scenarios/"
+                                 "forced_door", {}, guard)
+    assert status == 200
+    status, doors = server.get_json(f"/buildings/{server.building_id}/security/doors",
+                                    manager_token)
+    assert status == 200 and doors
+    assert {d["state"] for d in doors} - {"unknown"}, "the scenario should move a door"
+    _status, parks = server.get_json(f"/buildings/{server.building_id}/car-parks",
+                                     manager_token)
+    open_viewer(page, server, manager_token)
+    page.evaluate("window.twinViewer.colourBy('security')")
+    colours = page.evaluate("window.twinViewer.roomColours()")
+    assert colours == {d["door"]: _choice(vocabularies, "security_door_states",
+                                          d["state"])["colour"] for d in doors}
+    classes = page.evaluate("""(gids) => gids.map((g) =>
+        window.twinViewer.meta.spaces.some((s) => s.global_id === g))""", list(colours))
+    assert not any(classes)  # doors, not rooms
+    legend = page.inner_text("#legend")
+    for park in parks:
+        assert park["name"] in legend
+        assert f"占用 Occupied {park['counts']['occupied']}/{park['counts']['total']}" in legend
+    markers = page.evaluate("[...document.querySelectorAll('.scene-marker')]"
+                            ".map((m) => m.dataset.gid)")
+    assert sorted(markers) == sorted(d["door"] for d in doors)  # small doors: a label each
+    page.check("#xray")
+    page.screenshot(path=str(REPO / "docs" / "screenshots" / "viewer-security.png"))
+    assert page.problems == []
+
+
+def test_the_room_panel_lists_the_pools_asset_items_in_the_room(server, page, manager_token):
+    status, found = server.get_json(f"/assets?building={server.building_id}&size=1",
+                                    manager_token)
+    assert status == 200 and found["items"]
+    room, number = found["items"][0]["space_global_id"], found["items"][0]["room"]
+    status, in_room = server.get_json(f"/assets?space={room}&size=20", manager_token)
+    assert status == 200 and in_room["total"] > 0
+    open_viewer(page, server, manager_token)
+    page.evaluate("(n) => window.twinViewer.selectRoom(n)", number)
+    page.wait_for_selector("#panel h3:has-text('资产 Assets')", timeout=10_000)
+    heading = page.locator("#panel h3", has_text="资产").text_content()
+    assert heading == f"资产 Assets ({in_room['total']})"
+    codes = page.evaluate("[...document.querySelectorAll('#panel .assets li')]"
+                          ".map((li) => li.dataset.code)")
+    assert codes == [a["code"] for a in in_room["items"]]
+    assert page.problems == []
+
+
+def test_energy_legend_screenshot(server, page, manager_token):
+    open_viewer(page, server, manager_token)
+    page.check("#xray")  # the rooms of every storey, through the walls
+    page.select_option("#colour-mode", "energy")
+    page.wait_for_selector("#legend .scale", timeout=20_000)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(REPO / "docs" / "screenshots" / "viewer-energy.png"))
+    page.select_option("#colour-mode", "meetings")
+    page.wait_for_selector("#legend .legend-row", timeout=20_000)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(REPO / "docs" / "screenshots" / "viewer-meetings.png"))
+    assert "会议室状态" in page.inner_text("#legend")
+    assert page.problems == []
+
+
+def test_static_elements_are_drawn_in_batches_that_follow_the_display(server, page,
+                                                                      manager_token):
+    state = open_viewer(page, server, manager_token)
+    batched = state["batched"]
+    assert batched["meshes"] > 20 * batched["batches"] > 0  # few draw calls for many meshes
+    assert batched["visible"] == batched["meshes"]
+    storey = _storey_of(state, "2F")
+    page.evaluate("(gid) => window.twinViewer.isolateStorey(gid)", storey["global_id"])
+    one = page.evaluate("window.twinViewer.state().batched")["visible"]
+    assert 0 < one < batched["meshes"] / 3  # the other storeys' instances are not drawn
+    page.evaluate("window.twinViewer.isolateStorey(null)")
+    page.evaluate("window.twinViewer.setClassVisible('IfcSlab', false)")
+    no_slabs = page.evaluate("window.twinViewer.state().batched")["visible"]
+    assert 0 < batched["meshes"] - no_slabs <= state["classes"]["IfcSlab"] * 50
+    page.evaluate("window.twinViewer.setClassVisible('IfcSlab', true)")
+    page.evaluate("window.twinViewer.xray(true)")
+    after = page.evaluate("window.twinViewer.state().batched")
+    assert after["visible"] == batched["meshes"]
+    assert after["seeThrough"] == after["batches"]  # x-ray reaches the batches' materials
+    page.evaluate("window.twinViewer.xray(false)")
+    assert page.evaluate("window.twinViewer.state().batched")["seeThrough"] == 0
+    page.goto(f"{server.base}/viewer?building={server.building_id}&batch=0")
+    page.wait_for_function("window.twinViewer && window.twinViewer.isReady", timeout=60_000)
+    assert page.evaluate("window.twinViewer.state().batched")["meshes"] == 0
     assert page.problems == []

@@ -146,6 +146,7 @@ def demo(
     base = f"http://127.0.0.1:{port}"
     stdout.print(f"[bold]Facility twin demo[/bold] — data in {settings.data_dir.resolve()}")
     stdout.print(f"  building {state.building_id}: {state.model_path}", highlight=False)
+    stdout.print(f"  web app    {base}/  (房管 运维 节能 会议 公物仓 安防 车管)", highlight=False)
     stdout.print(f"  API        {base}/buildings/{state.building_id}/spaces", highlight=False)
     stdout.print(f"  viewer     {base}/viewer", highlight=False)
     stdout.print(f"  live       {base}/buildings/{state.building_id}/state/spaces"

@@ -9,6 +9,10 @@ export const CAN = Object.freeze({
   readReadings: "readings.read",
   readHousing: "housing.read",
   readMaintenance: "maintenance.read",
+  readMeetings: "meetings.read",
+  readEnergy: "energy.read",
+  readSecurity: "security.read",
+  readAssets: "assets.read",
 });
 
 /** A vocabulary value's label, Chinese first then English, e.g. "超标 Over standard". */

@@ -1,7 +1,9 @@
 // Colour modes for the rooms, with a legend: compliance verdicts, alarm severity, and a
 // reading per room (temperature, CO2, occupancy) on a colour scale, live from the push stream
-// and replayable over a day with the time slider. Verdict and severity colours and labels
-// come from the server's vocabularies (access.js), never from a copy here.
+// and replayable over a day with the time slider; meeting-room states (会议室状态), energy
+// intensity per storey (能耗强度, kWh/m²) and security (安防: doors by state, car parks as
+// markers). Every mode paints through scene.setSpaceColours and fills the legend; state
+// colours and labels come from the server's vocabularies (access.js), never from a copy here.
 import * as THREE from "three";
 import { describeFailure, getJson, socketUrl } from "./api.js";
 import { bilingual, CAN } from "./access.js";
@@ -15,18 +17,29 @@ export const READING_SCALES = {
 };
 
 const SCALE_STOPS = ["#313695", "#4575b4", "#abd9e9", "#ffffbf", "#fdae61", "#d73027", "#a50026"];
+/** A sequential scale (light to dark, ColorBrewer YlOrRd) for energy intensity. */
+export const SEQUENTIAL_STOPS = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c",
+  "#f03b20", "#bd0026"];
 const UNKNOWN_COLOUR = "#999999";
 
 /** The scale colour of `value` between `min` and `max` (clamped). */
-export function scaleColour(value, min, max) {
+export function scaleColour(value, min, max, stops = SCALE_STOPS) {
   const t = Math.min(1, Math.max(0, (value - min) / (max - min || 1)));
-  const x = t * (SCALE_STOPS.length - 1);
-  const i = Math.min(SCALE_STOPS.length - 2, Math.floor(x));
-  return new THREE.Color(SCALE_STOPS[i]).lerp(new THREE.Color(SCALE_STOPS[i + 1]), x - i);
+  const x = t * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  return new THREE.Color(stops[i]).lerp(new THREE.Color(stops[i + 1]), x - i);
 }
 
-function gradientCss() {
-  return `linear-gradient(to right, ${SCALE_STOPS.join(", ")})`;
+/** A round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ) at or above `value`. */
+export function niceCeiling(value) {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value * 0.9999);
+  return Number((step * power).toPrecision(6));
+}
+
+function gradientCss(stops = SCALE_STOPS) {
+  return `linear-gradient(to right, ${stops.join(", ")})`;
 }
 
 function legendRow(colour, text) {
@@ -93,6 +106,9 @@ export class Colouring {
     if (mode === "none") return this._clear();
     if (mode === "compliance") return this._compliance();
     if (mode === "alarms") return this._alarms();
+    if (mode === "meetings") return this._meetings();
+    if (mode === "energy") return this._energy();
+    if (mode === "security") return this._security();
     if (READING_SCALES[mode]) return this._readings(mode, at);
     throw new Error(`unknown colour mode ${mode}`);
   }
@@ -108,6 +124,7 @@ export class Colouring {
 
   _clear(legend = "") {
     this.scene.setSpaceColours(new Map());
+    this.scene.setMarkers([]);
     this.legend.innerHTML = legend;
   }
 
@@ -154,6 +171,111 @@ export class Colouring {
         ?? UNKNOWN_COLOUR)])));
     this.legend.innerHTML = `<div class="legend-title">告警 Alarms (${alarms.length})</div>`
       + severities.slice().reverse().map((s) => legendRow(s.colour, bilingual(s))).join("");
+  }
+
+  /** Colours of `items` by their state in vocabulary `name`: gid -> THREE.Color, counts. */
+  _byState(items, name, gidOf, stateOf) {
+    const colours = new Map();
+    const counts = {};
+    for (const item of items) {
+      const state = stateOf(item);
+      counts[state] = (counts[state] ?? 0) + 1;
+      colours.set(gidOf(item), new THREE.Color(this.access.choice(name, state)?.colour
+        ?? UNKNOWN_COLOUR));
+    }
+    return { colours, counts };
+  }
+
+  /** Legend rows of vocabulary `name`, each with its count. */
+  _stateRows(name, counts) {
+    return this.access.choices(name).map((c) =>
+      legendRow(c.colour, `${bilingual(c)} (${counts[c.value] ?? 0})`)).join("");
+  }
+
+  async _meetings() {
+    let states;
+    try {
+      states = await getJson(`/buildings/${this.building}/meeting-rooms/states`);
+    } catch (error) {
+      this._refused("meetings", error, CAN.readMeetings);
+      return;
+    }
+    if (this.mode !== "meetings") return;
+    const { colours, counts } = this._byState(states, "meeting_room_states",
+      (s) => s.global_id, (s) => s.state);
+    this.scene.setSpaceColours(colours);
+    this.legend.innerHTML = `<div class="legend-title">会议室状态 Meeting rooms (${
+      states.length})</div>${this._stateRows("meeting_room_states", counts)}`;
+  }
+
+  async _energy() {
+    let summary;
+    try {
+      summary = await getJson(`/buildings/${this.building}/energy/summary`
+        + "?group_by=storey&interval=month");
+    } catch (error) {
+      this._refused("energy", error, CAN.readEnergy);
+      return;
+    }
+    if (this.mode !== "energy") return;
+    const perStorey = new Map(summary.groups.filter((g) => Number.isFinite(g.per_m2)
+      && this.scene.storeys.has(g.key)).map((g) => [g.key, g.per_m2]));
+    const max = niceCeiling(Math.max(0, ...perStorey.values()));
+    const colours = new Map();
+    for (const space of this.scene.spaces) {
+      const value = perStorey.get(space.userData.storey);
+      if (value !== undefined) {
+        colours.set(space.userData.global_id, scaleColour(value, 0, max, SEQUENTIAL_STOPS));
+      }
+    }
+    this.scene.setSpaceColours(colours);
+    const rows = this.scene.storeyList().filter((s) => perStorey.has(s.global_id)).reverse()
+      .map((s) => legendRow(`#${scaleColour(perStorey.get(s.global_id), 0, max,
+        SEQUENTIAL_STOPS).getHexString()}`, `${s.name}: ${perStorey.get(s.global_id).toFixed(1)}`));
+    this.legend.innerHTML = `<div class="legend-title">能耗强度 Energy intensity (${escapeHtml(
+      summary.unit)}/m²)</div><div class="legend-row sub">按楼层 per storey, ${escapeHtml(
+      summary.start)} – ${
+      escapeHtml(summary.end)}</div>`
+      + `<div class="scale" style="background:${gradientCss(SEQUENTIAL_STOPS)}"></div>`
+      + `<div class="scale-ends"><span>0</span><span>${max}</span></div>`
+      + (rows.length ? rows.slice(0, 16).join("")
+        : "<div class=\"legend-row\">no storey has its own meters</div>")
+      + (rows.length > 16 ? `<div class="legend-row sub">… ${rows.length - 16} more</div>` : "");
+  }
+
+  async _security() {
+    let doors;
+    let carParks;
+    try {
+      [doors, carParks] = await Promise.all([
+        getJson(`/buildings/${this.building}/security/doors`),
+        getJson(`/buildings/${this.building}/car-parks`)]);
+    } catch (error) {
+      this._refused("security", error, CAN.readSecurity);
+      return;
+    }
+    if (this.mode !== "security") return;
+    const { colours, counts } = this._byState(doors, "security_door_states",
+      (d) => d.door, (d) => d.state);
+    this.scene.setSpaceColours(colours);
+    this.scene.setMarkers([...doors.map((d) => ({ gid: d.door, title: d.devices.join(", "),
+      html: legendRow(this.access.choice("security_door_states", d.state)?.colour
+        ?? UNKNOWN_COLOUR, `${d.name ?? d.door} ${this.access.label("security_door_states",
+        d.state)} · ${d.lock}`) })),
+    ...carParks.filter((p) => p.space).map((p) => ({
+      gid: p.space, title: p.name, html: this._carParkHtml(p) }))]);
+    this.legend.innerHTML = `<div class="legend-title">安防 Security: 门 doors (${
+      doors.length})</div>${this._stateRows("security_door_states", counts)}`
+      + carParks.map((p) => `<div class="legend-title">${escapeHtml(p.name)}</div>`
+        + this._carParkHtml(p)).join("");
+  }
+
+  /** A car park's bay counts as swatch rows (the legend and its marker in the scene). */
+  _carParkHtml(carPark) {
+    return this.access.choices("parking_bay_states")
+      .filter((c) => carPark.counts[c.value])
+      .map((c) => legendRow(c.colour, `${bilingual(c)} ${carPark.counts[c.value]}/${
+        carPark.counts.total}`)).join("");
   }
 
   _readingLabel(kind) {

@@ -41,6 +41,7 @@ function stateOf({ id, viewer, colouring, panelElement }) {
     building: id,
     elementCount: b.elements.size,
     nodeCount: countNodes(b.model),
+    batched: b.batches.summary(),
     roomCount: b.spaces.length,
     storeys: b.storeyList().map(({ global_id, name, elevation }) =>
       ({ global_id, name, elevation })),

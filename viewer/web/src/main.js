@@ -77,7 +77,9 @@ async function loadScene(id) {
   hook.timings.fetched = performance.now();
   const gltf = await parseGlb(buffer);
   hook.timings.parsed = performance.now();
-  return { building3d: new BuildingScene(gltf.scene), meta };
+  // ?batch=0 draws every mesh on its own (the benchmark's comparison)
+  const batch = new URLSearchParams(location.search).get("batch") !== "0";
+  return { building3d: new BuildingScene(gltf.scene, { batch }), meta };
 }
 
 /** Show `building`: the scene drawn first, then labels, sidebar and panel. */

@@ -31,11 +31,34 @@ export class Navigation {
     const b = this.building3d;
     const selected = this.viewer.selected;
     const room = options.room ? b.spaceByNumber(options.room)
-      : (selected && b.elements.get(selected)) || b.spaces[0];
+      : (selected && b.elements.get(selected)) || this._groundRoom();
     const box = room ? new THREE.Box3().setFromObject(room) : b.bbox;
     const feet = box.getCenter(new THREE.Vector3());
-    feet.y = box.min.y;
+    feet.y = room ? box.min.y : this._groundFloor(box);
     return { feet, yaw: 0 };
+  }
+
+  /** The ground storey (the lowest at or above -0.5 m), or null. */
+  _groundStorey() {
+    const storeys = this.building3d.storeyList?.() ?? [];
+    return storeys.find((s) => s.elevation >= -0.5) ?? storeys[0] ?? null;
+  }
+
+  /** The ground storey's floor: never the bottom of the building's box, which a lift pit or
+   * a foundation pulls down. */
+  _groundFloor(box) {
+    const ground = this._groundStorey();
+    return ground ? this.walker.storeyFloor(ground) : box.min.y;
+  }
+
+  /** A room of the ground storey standing on its floor (not a pit), else the first room. */
+  _groundRoom() {
+    const b = this.building3d;
+    const ground = this._groundStorey();
+    if (!ground) return b.spaces[0];
+    const level = this.walker.storeyFloor(ground);
+    return b.spaces.find((s) => s.userData.storey === ground.global_id
+      && Math.abs(new THREE.Box3().setFromObject(s).min.y - level) < 0.3) ?? b.spaces[0];
   }
 
   startWalk(options = {}) {
@@ -120,7 +143,8 @@ export class Navigation {
       throw new Error(`no route to ${target}`);
     }
     const path = await this._get(`${b}/path?${query}`, "portfolio.read");
-    return path.steps.map((s) => this.roomFeet(s.global_id)).filter(Boolean);
+    return path.steps.map((s) => (s.kind === "passage" && s.data?.position?.length
+      ? ifcToThree(s.data.position) : this.roomFeet(s.global_id))).filter(Boolean);
   }
 
   async _get(path, capability) {

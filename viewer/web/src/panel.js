@@ -1,5 +1,6 @@
-// The side panel: what was picked, its room, latest readings, allocations and open work
-// orders. Allocations and work orders are asked for only when the user's capabilities
+// The side panel: what was picked, its room, latest readings, allocations, open work orders
+// and the pool's asset items in the room (资产). Allocations, work orders and assets are
+// asked for only when the user's capabilities
 // (GET /auth/me) allow them; a call that fails says why in its section.
 import { describeFailure, getJson } from "./api.js";
 import { CAN } from "./access.js";
@@ -98,12 +99,14 @@ export class Panel {
     await this.colouring.probe();
     const kinds = gid ? READING_KINDS.filter((k) => this.colouring.hasKind(k)) : [];
     const can = (capability) => gid && this.access.can(capability);
-    const [equipment, detail, allocations, workOrders, ...readings] = await Promise.all([
+    const [equipment, detail, allocations, workOrders, assets, ...readings] = await Promise.all([
       NOT_EQUIPMENT.has(data.class) ? null : attempt(`${b}/equipment/${data.global_id}`),
       gid ? attempt(`${b}/spaces/${gid}`) : null,
       can(CAN.readHousing) ? this._allocationsOf(gid) : null,
       can(CAN.readMaintenance) ? attempt(`${b}/work-orders?space=${encodeURIComponent(gid)}`
         + "&open_only=true", CAN.readMaintenance) : null,
+      can(CAN.readAssets) ? attempt(`/assets?space=${encodeURIComponent(gid)}&size=20`,
+        CAN.readAssets) : null,
       ...kinds.map((k) => attempt(`${b}/state/spaces?kind=${k}`, CAN.readReadings)),
     ]);
     return [
@@ -112,6 +115,7 @@ export class Panel {
       detail && this._roomSection(detail),
       allocations && this._allocationsSection(allocations),
       workOrders && this._workOrdersSection(workOrders),
+      assets && this._assetsSection(assets),
     ].filter(Boolean);
   }
 
@@ -167,6 +171,18 @@ export class Panel {
       `<li>${escapeHtml(w.work_order_id ?? "")} ${escapeHtml(w.title ?? "")}`
       + ` <span class="sub">${escapeHtml(label("work_order_states", w.state))}, ${
         escapeHtml(label("work_order_priorities", w.priority))}</span></li>`).join("")}</ul>`
+      : "<p class=\"sub\">none</p>"}`;
+  }
+
+  _assetsSection(outcome) {
+    if (outcome.error) return failed("资产 Assets", outcome);
+    const { items, total } = outcome.value;
+    const label = (name, value) => this.access.label(name, value);
+    return `<h3>资产 Assets (${total})</h3>${items.length ? `<ul class="assets">${items.map((a) =>
+      `<li data-code="${escapeHtml(a.code)}">${escapeHtml(a.code)} ${escapeHtml(a.name)}${
+        a.quantity > 1 ? ` ×${a.quantity}` : ""} <span class="sub">${escapeHtml(
+        label("asset_states", a.state))}</span></li>`).join("")}</ul>${total > items.length
+      ? `<p class="sub">${items.length} of ${total} shown</p>` : ""}`
       : "<p class=\"sub\">none</p>"}`;
   }
 

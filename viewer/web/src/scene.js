@@ -7,8 +7,11 @@
 import * as THREE from "three";
 import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
 import { CSS2DObject } from "three/examples/jsm/renderers/CSS2DRenderer.js";
+import { Batches } from "./batch.js";
 
 export const SPACE = "IfcSpace";
+/** Classes a colour mode paints one by one besides the rooms (doors by their state). */
+const COLOURED_ONE_BY_ONE = new Set(["IfcDoor"]);
 
 export function ifcToThree([x, y, z]) {
   return new THREE.Vector3(x, z, -y);
@@ -55,7 +58,7 @@ function isZUp(spaces) {
 
 /** The loaded building and everything the viewer does to its display. */
 export class BuildingScene {
-  constructor(gltfScene) {
+  constructor(gltfScene, { batch = true } = {}) {
     this.root = new THREE.Group();
     this.root.name = "building";
     this.model = gltfScene;
@@ -73,7 +76,8 @@ export class BuildingScene {
     this.walking = false; // stairs (solid boxes in the sample) hidden while walking
     this.sectionPlane = new THREE.Plane(new THREE.Vector3(0, -1, 0), 1e9);
     this.sectionEnabled = false;
-    this.spaceColours = new Map(); // space gid -> THREE.Color, by the colour mode
+    this.spaceColours = new Map(); // room or door gid -> THREE.Color, by the colour mode
+    this.markers = []; // CSS2DObjects a colour mode puts where there is no geometry to paint
     this.changed = () => {}; // set by the viewer: something to draw again
     this._index();
     this.zUp = isZUp(this.spaces);
@@ -82,6 +86,8 @@ export class BuildingScene {
     this._prepareMaterials();
     this.bbox = new THREE.Box3().setFromObject(this.root);
     this._nodeBoxes = new Map();
+    // after the box: the batches draw what is already there
+    this.batches = new Batches(this.root, ownElement, batch);
   }
 
   _index() {
@@ -124,7 +130,8 @@ export class BuildingScene {
       if (!object.isMesh) return;
       const element = ownElement(object);
       const isSpace = element?.userData.class === SPACE;
-      const key = `${object.material.uuid}:${isSpace ? element.userData.global_id : ""}`;
+      const own = isSpace || COLOURED_ONE_BY_ONE.has(element?.userData.class);
+      const key = `${object.material.uuid}:${own ? element.userData.global_id : ""}`;
       if (!shared.has(key)) {
         // Lambert instead of the glb's PBR materials (rough, non-metallic anyway): far less
         // work per pixel, which is what software WebGL and big buildings are limited by.
@@ -220,6 +227,7 @@ export class BuildingScene {
     this.changed();
     for (const node of this.elements.values()) node.visible = this.isVisible(node);
     if (this.walking) for (const stair of this.stairs) stair.visible = false;
+    this.batches.sync();
     this.updateLabels();
   }
 
@@ -252,6 +260,7 @@ export class BuildingScene {
       }
     }
     this.root.updateMatrixWorld(true);
+    this.batches.sync(true);
     this.changed();
   }
 
@@ -290,11 +299,12 @@ export class BuildingScene {
     for (const node of this.elements.values()) {
       const isSpace = node.userData.class === SPACE;
       const seeThrough = this.xray;
-      const colour = isSpace ? this.spaceColours.get(node.userData.global_id) : null;
+      const colour = this.spaceColours.get(node.userData.global_id) ?? null;
       node.traverse((object) => {
         if (!object.isMesh) return;
         const material = object.material;
         const base = material.userData.base;
+        if (!isSpace) material.color.copy(colour ?? base.color);
         if (isSpace) {
           material.color.copy(colour ?? base.color);
           material.opacity = colour ? 0.75 : (coloured ? 0.08 : base.opacity);
@@ -314,7 +324,32 @@ export class BuildingScene {
     }
   }
 
-  /** The colour (hex) each coloured room is painted with. */
+  /**
+   * Markers (labels in the scene) where a colour mode has nothing to paint: each
+   * `{gid, html, title}` sits above element `gid`; an empty list removes them.
+   */
+  setMarkers(markers) {
+    for (const marker of this.markers) marker.parent?.remove(marker);
+    this.markers = [];
+    for (const { gid, html, title } of markers) {
+      const node = this.elements.get(gid);
+      if (!node) continue;
+      const div = document.createElement("div");
+      div.className = "scene-marker";
+      div.innerHTML = html;
+      div.title = title ?? "";
+      div.dataset.gid = gid;
+      const label = new CSS2DObject(div);
+      const box = new THREE.Box3().setFromObject(node);
+      const top = box.getCenter(new THREE.Vector3()).setY(box.max.y + 0.5);
+      label.position.copy(node.worldToLocal(top));
+      node.add(label);
+      this.markers.push(label);
+    }
+    this.changed();
+  }
+
+  /** The colour (hex) each coloured room (or door) is painted with. */
   roomColours() {
     const out = {};
     for (const [gid, colour] of this.spaceColours) out[gid] = `#${colour.getHexString()}`;

@@ -119,17 +119,43 @@ export class Viewer {
     this.flyTo(visible, duration);
   }
 
-  /** Look straight down on `box`. */
+  /** The canvas columns (CSS px, from its left edge) not covered by the sidebar or panel. */
+  freeColumns() {
+    const rect = this.renderer.domElement.getBoundingClientRect();
+    let left = 0;
+    let right = rect.width;
+    for (const id of ["sidebar", "panel"]) {
+      const el = document.getElementById(id);
+      if (!el || el.hidden || el.offsetParent === null) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width <= 0 || box.width > rect.width / 2) continue;  // a narrow screen: overlay
+      if (box.left - rect.left < rect.width / 2) left = Math.max(left, box.right - rect.left + 8);
+      else right = Math.min(right, box.left - rect.left - 8);
+    }
+    return right - left > rect.width / 4 ? { left, right, width: rect.width }
+      : { left: 0, right: rect.width, width: rect.width };
+  }
+
+  /** Look straight down on `box`, framed in the part of the canvas that the sidebar and the
+   * panel leave free (rooms under the sidebar could be neither seen nor clicked). */
   viewFromTop(box) {
     const { camera, controls } = this;
     const centre = box.getCenter(new THREE.Vector3());
     const size = box.getSize(new THREE.Vector3());
-    const half = Math.max(size.x / camera.aspect, size.z) / 2;
-    const distance = half / Math.tan(THREE.MathUtils.degToRad(camera.fov / 2)) * 1.15;
+    const free = this.freeColumns();
+    const height = this.renderer.domElement.getBoundingClientRect().height || 1;
+    const tan = Math.tan(THREE.MathUtils.degToRad(camera.fov / 2));
+    const half = Math.max(size.x * height / Math.max(free.right - free.left, 1), size.z) / 2;
+    const distance = half / tan * 1.15;
+    // world metres per CSS pixel at the box's top, then shift so the box's centre sits in the
+    // middle of the free columns (screen x follows world x in this view)
+    const perPixel = 2 * distance * tan / height;
+    const shift = ((free.left + free.right) / 2 - free.width / 2) * perPixel;
+    const aim = centre.clone().setX(centre.x - shift);
     this.walker.stop();
     this.flight = null;
-    controls.target.copy(centre);
-    camera.position.set(centre.x, box.max.y + distance, centre.z + 1e-3);
+    controls.target.copy(aim).setY(box.max.y);
+    camera.position.set(aim.x, box.max.y + distance, aim.z + 1e-3);
     controls.update();
   }
 
@@ -163,6 +189,7 @@ export class Viewer {
   _wirePicking() {
     const dom = this.renderer.domElement;
     const raycaster = new THREE.Raycaster();
+    raycaster.layers.enableAll(); // batched element meshes sit on their own layer (batch.js)
     let down = null;
     dom.addEventListener("pointerdown", (e) => { down = [e.clientX, e.clientY]; });
     dom.addEventListener("pointerup", (e) => {

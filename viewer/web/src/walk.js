@@ -7,6 +7,7 @@
 // to the far end; the floor under the walker is the highest of the slabs below (ray cast down)
 // and the ramps over that point which are at most STEP_UP above the feet.
 import * as THREE from "three";
+import { WalkableFloors } from "./walkable.js";
 
 export const EYE_HEIGHT = 1.6;
 export const STEP_UP = 0.35;
@@ -18,6 +19,7 @@ const COLLIDE = new Set(["IfcWall", "IfcWallStandardCase", "IfcColumn", "IfcCurt
   "IfcRailing", "IfcWindow"]);
 const FLOORS = new Set(["IfcSlab", "IfcCovering", "IfcRamp", "IfcRampFlight"]);
 const DOORS = new Set(["IfcDoor", "IfcDoorStandardCase"]);
+const FLIGHTS = new Set(["IfcStairFlight"]);
 
 function meshesOf(nodes) {
   const out = [];
@@ -93,6 +95,7 @@ export class Walker {
     this.vy = 0;
     this.keys = new Set();
     this.raycaster = new THREE.Raycaster();
+    this.raycaster.layers.enableAll(); // batched element meshes sit on their own layer
     this.animation = null; // {points, index, t, onDone}
     this.routeLine = null;
     this._keydown = (e) => this._onKey(e, true);
@@ -122,6 +125,11 @@ export class Walker {
     this.doors = pick(DOORS).map((n) => new THREE.Box3().setFromObject(n).expandByScalar(0.1));
     const centre = b.bbox.getCenter(new THREE.Vector3());
     this.ramps = b.stairs.map((s) => new Ramp(new THREE.Box3().setFromObject(s), centre));
+    for (const flight of pick(FLIGHTS)) { // stairs decomposed into flights (Revit, ArchiCAD)
+      const box = new THREE.Box3().setFromObject(flight);
+      if (!box.isEmpty()) this.ramps.push(new Ramp(box, centre));
+    }
+    this.walkable = new WalkableFloors(b); // storeys without slabs: room floors, elevation
     const material = new THREE.MeshLambertMaterial({ color: 0xc8a165, transparent: true,
       opacity: 0.6, side: THREE.DoubleSide, depthWrite: false });
     this.rampMeshes = new THREE.Group();
@@ -235,7 +243,15 @@ export class Walker {
       const hit = this.raycaster.intersectObjects(candidates.map((f) => f.mesh), false)[0];
       if (hit && (best === null || hit.point.y > best)) best = hit.point.y;
     }
+    const surface = this.walkable.heightAt(x, z, top);
+    if (surface !== null && (best === null || surface > best)) best = surface;
     return best;
+  }
+
+  /** Floor height (scene frame) of storey `storey` ({global_id, elevation}): its rooms' floor
+   * where it has no slabs, else its elevation. */
+  storeyFloor(storey) {
+    return this.walkable.levels.get(storey.global_id) ?? storey.elevation;
   }
 
   /** Advance by `dt` seconds: keys, collision, gravity, stairs; or the running animation. */
