@@ -19,7 +19,14 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff" && ruff check . || exit 1
 echo "== import-linter (layers)" && lint-imports || exit 1
 echo "== pytest"
-pytest "$@"
+# Two processes (pytest-xdist), each test module kept in one (--dist loadfile): its module
+# fixtures (live servers, brokers, databases) are built once. TWIN_TEST_WORKERS=0 runs serially.
+workers="${TWIN_TEST_WORKERS:-2}"
+if [ "$workers" = "0" ]; then
+    pytest "$@"
+else
+    pytest -n "$workers" --dist loadfile "$@"
+fi
 rc=$?
 if [ "$rc" -eq 5 ]; then
     echo "test: pytest collected no tests: treating that as a failure" >&2

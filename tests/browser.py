@@ -58,17 +58,27 @@ CHROMIUM_ARGS = [
 
 def build_viewer() -> Path:
     """Run scripts/build-viewer.sh (idempotent) and return the bundle folder."""
-    result = subprocess.run(["bash", str(REPO / "scripts" / "build-viewer.sh")],
-                            capture_output=True, text=True, timeout=600)
+    result = _locked_build("build-viewer.sh", 600)
     if result.returncode != 0:
         raise AssertionError(f"scripts/build-viewer.sh failed: {result.stderr.strip()}")
     return REPO / "viewer" / "web" / "dist"
 
 
+def _locked_build(script: str, timeout: int) -> subprocess.CompletedProcess:
+    """Run a build script with an exclusive lock: pytest-xdist workers may ask at once."""
+    import fcntl
+
+    folder = REPO / "tests" / "artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f".{script}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return subprocess.run(["bash", str(REPO / "scripts" / script)], capture_output=True,
+                              text=True, timeout=timeout)
+
+
 def build_portal() -> None:
     """Run scripts/build-portal.sh (idempotent)."""
-    result = subprocess.run(["bash", str(REPO / "scripts" / "build-portal.sh")],
-                            capture_output=True, text=True, timeout=900)
+    result = _locked_build("build-portal.sh", 900)
     if result.returncode != 0:
         raise AssertionError(f"scripts/build-portal.sh failed: {result.stderr.strip()}")
 
