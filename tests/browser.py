@@ -23,6 +23,7 @@ from http_helpers import (
 from ports import free_port
 
 __all__ = [
+    "signed_in_page",
     "QuietServer",
     "build_portal",
     "CHROMIUM",
@@ -198,3 +199,26 @@ class QuietServer(LiveServer):
 
     def env(self) -> dict[str, str]:
         return dict(super().env(), TWIN_SIMULATE="false")
+
+
+def signed_in_page(browser, server: LiveServer, username: str, path: str, *,
+                   height: int = 900, **context_options):
+    """A new page at ``path`` after signing in there as the demo user ``username``.
+
+    ``page.problems`` collects the page's uncaught errors (tests assert it stays empty).
+    """
+    from twin.demo import DEMO_USERS
+
+    context = browser.new_context(viewport={"width": 1360, "height": height}, locale="zh-CN",
+                                  **context_options)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    page.goto(f"{server.base}{path}")
+    page.wait_for_selector(".signin-card")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_USERS[username][1])
+    page.click(".signin-submit")
+    page.wait_for_selector("[data-testid=nav]")
+    return page

@@ -9,7 +9,7 @@ Screenshots: docs/screenshots/portal-assets-*.png.
 from __future__ import annotations
 
 import pytest
-from browser import REPO
+from browser import REPO, signed_in_page
 from playwright.sync_api import expect
 
 from twin.demo import DEMO_USERS
@@ -27,18 +27,7 @@ def server(portal_server):
 
 
 def _page(browser, server, username, path):
-    context = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
-    page.goto(f"{server.base}{path}")
-    page.wait_for_selector(".signin-card")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_USERS[username][1])
-    page.click(".signin-submit")
-    page.wait_for_selector("[data-testid=nav]")
-    return page
+    return signed_in_page(browser, server, username, path, height=860)
 
 
 def _shot(page, name):

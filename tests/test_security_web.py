@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser import REPO
+from browser import REPO, signed_in_page
 from playwright.sync_api import expect
 
 from twin.demo import DEMO_USERS
@@ -28,18 +28,7 @@ def server(portal_server):
 
 
 def _page(browser, server, username, path):
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
-    page.goto(f"{server.base}{path}")
-    page.wait_for_selector(".signin-card")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_USERS[username][1])
-    page.click(".signin-submit")
-    page.wait_for_selector("[data-testid=nav]")
-    return page
+    return signed_in_page(browser, server, username, path)
 
 
 def _shot(page, name):
